@@ -1,0 +1,20 @@
+// ktape: record the objects of a Kubernetes cluster as a timestamped event stream and replay it.
+// main() builds the command tree; each subcommand lives in its own file and registers itself.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ktape: record a Kubernetes cluster as a timestamped event stream and replay it", "ktape"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("ktape ") + KTAPE_VERSION);
+  for (const auto& add : ktape::cli::command_registry()) add(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // exit codes: 0 success, 1 failure, 2 usage
+  }
+  return ktape::cli::exit_code();
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what ktape needs to build and test on Debian 12, adding only what is missing.
+# Safe to run twice. Runs apt-get as root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates openssl procps
+  libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-dev libconcurrentqueue-dev
+  libcli11-dev doctest-dev libcpp-httplib-dev libexpected-dev zlib1g-dev libzstd-dev libssl-dev
+  libbenchmark-dev
+)
+# kubectl is the real client the end-to-end tests drive; Debian ships it as kubernetes-client.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
