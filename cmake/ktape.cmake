@@ -23,7 +23,6 @@ function(ktape_test folder)
   target_link_libraries(${folder}_tests PRIVATE ktape_settings ${ARGN})
   target_compile_definitions(${folder}_tests PRIVATE
     KTAPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" KTAPE_BINARY="$<TARGET_FILE:ktape>")
-  add_dependencies(${folder}_tests ktape)
   add_test(NAME ${folder} COMMAND ${folder}_tests --no-intro=true)
   set_tests_properties(${folder} PROPERTIES TIMEOUT 1200 ENVIRONMENT "KTAPE_HOME=${CMAKE_BINARY_DIR}/ktape-home")
 endfunction()
