@@ -1,0 +1,15 @@
+#pragma once
+// The kubeconfig that points kubectl (and ktape's own client) at a simulated cluster.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ktape::sim {
+
+// A kubeconfig YAML for one cluster/user/context named `name` at `server_url`, trusting `ca_pem`
+// (embedded as certificate-authority-data) when given. The user has no credentials: the
+// simulated cluster does not authenticate. current-context is `name`.
+std::string make_kubeconfig(std::string_view name, std::string_view server_url,
+                            std::optional<std::string_view> ca_pem);
+
+}  // namespace ktape::sim
