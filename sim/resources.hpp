@@ -36,9 +36,11 @@ struct ResourceInfo {
 const std::vector<ResourceInfo>& builtin_resources();
 
 // The resources a CustomResourceDefinition (apiextensions.k8s.io/v1 object) serves: one per
-// version with `served: true`, the storage version first. Subresources come from each version's
-// `subresources` (status, scale). An Error (invalid) names the missing field when spec.group,
-// spec.names.plural/kind or spec.versions is absent or malformed.
+// version with `served: true`, sorted by Kubernetes version priority (v2, v1, v1beta1,
+// v1alpha1, then others alphabetically), so the first is the group's preferred version as on a
+// real server. Subresources come from each version's `subresources` (status, scale); `custom` is
+// set. An Error (invalid) names the field when spec.group, spec.names.plural/kind or
+// spec.versions is absent or malformed. An empty result means no version is served.
 Result<std::vector<ResourceInfo>> resources_from_crd(const formats::Value& crd);
 
 // GET /api: the APIVersions document.
