@@ -1,0 +1,327 @@
+#include "kube/transport.hpp"
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "kube/transport_setup.hpp"
+
+namespace ktape::kube {
+namespace {
+
+// A reader lagging this far behind pauses the stream, so a slow consumer of a busy watch holds
+// memory at a few MiB instead of buffering without bound.
+constexpr std::size_t k_pause_threshold = std::size_t{8} << 20;
+
+class IoLoop;
+
+class TransferImpl final : public Transfer, public std::enable_shared_from_this<TransferImpl> {
+ public:
+  TransferImpl(HttpRequest request, std::weak_ptr<IoLoop> loop, bool collect)
+      : m_request(std::move(request)), m_loop(std::move(loop)), m_collect(collect) {}
+  ~TransferImpl() override;
+
+  Result<HttpResponse> wait_headers() override;
+  Result<bool> read(std::string& out) override;
+  void cancel() override;
+  Result<HttpResponse> collect();
+
+  // I/O thread side.
+  bool attach(CURLM* multi, const TransportOptions& options);
+  void finish(CURLcode code);
+  void abort(const std::string& why);
+  CURL* easy() const { return m_easy; }
+  void resume();
+
+  static size_t on_header(char* data, size_t size, size_t count, void* self);
+  static size_t on_write(char* data, size_t size, size_t count, void* self);
+
+ private:
+  void complete(std::optional<Error> error);
+
+  HttpRequest m_request;
+  std::weak_ptr<IoLoop> m_loop;
+  const bool m_collect;  // perform(): keep the whole body, wake the reader only at the end
+
+  // I/O thread only.
+  CURL* m_easy = nullptr;
+  CURLM* m_multi = nullptr;
+  EasyLists m_lists;
+  char m_error_buffer[CURL_ERROR_SIZE] = {};
+
+  // Shared with the reader, under m_mutex.
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  HttpResponse m_response;
+  bool m_headers_done = false;
+  std::string m_pending;
+  bool m_paused = false;
+  bool m_done = false;
+  std::optional<Error> m_error;
+};
+
+// Commands from other threads to the I/O thread, which alone touches curl handles.
+struct Command {
+  enum class Kind { add, cancel, resume } kind;
+  std::shared_ptr<TransferImpl> transfer;
+};
+
+class IoLoop {
+ public:
+  explicit IoLoop(TransportOptions options) : m_options(std::move(options)) {
+    m_multi = curl_multi_init();
+    curl_multi_setopt(m_multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  }
+  ~IoLoop() { curl_multi_cleanup(m_multi); }
+  bool ok() const { return m_multi != nullptr; }
+
+  void post(Command command) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_commands.push_back(std::move(command));
+    }
+    curl_multi_wakeup(m_multi);
+  }
+  void stop() {
+    m_stop = true;
+    curl_multi_wakeup(m_multi);
+  }
+  void run();
+
+ private:
+  void run_commands();
+  void reap_finished();
+
+  TransportOptions m_options;
+  CURLM* m_multi = nullptr;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::deque<Command> m_commands;
+  std::map<CURL*, std::shared_ptr<TransferImpl>> m_active;  // I/O thread only
+};
+
+TransferImpl::~TransferImpl() {
+  if (m_lists.headers) curl_slist_free_all(m_lists.headers);
+  if (m_lists.connect_to) curl_slist_free_all(m_lists.connect_to);
+}
+
+bool TransferImpl::attach(CURLM* multi, const TransportOptions& options) {
+  m_easy = curl_easy_init();
+  if (!m_easy) return false;
+  m_multi = multi;
+  curl_easy_setopt(m_easy, CURLOPT_ERRORBUFFER, m_error_buffer);
+  curl_easy_setopt(m_easy, CURLOPT_HEADERFUNCTION, &TransferImpl::on_header);
+  curl_easy_setopt(m_easy, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(m_easy, CURLOPT_WRITEFUNCTION, &TransferImpl::on_write);
+  curl_easy_setopt(m_easy, CURLOPT_WRITEDATA, this);
+  m_lists = configure_easy(m_easy, options, m_request);
+  curl_multi_add_handle(multi, m_easy);
+  return true;
+}
+
+void TransferImpl::complete(std::optional<Error> error) {
+  std::lock_guard lock(m_mutex);
+  if (m_done) return;
+  m_done = true;
+  m_headers_done = true;
+  m_error = std::move(error);
+  m_changed.notify_all();
+}
+
+void TransferImpl::finish(CURLcode code) {
+  if (code == CURLE_OK) {
+    long version = 0;
+    curl_easy_getinfo(m_easy, CURLINFO_HTTP_VERSION, &version);
+    std::lock_guard lock(m_mutex);
+    m_response.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : 11;
+  }
+  curl_multi_remove_handle(m_multi, m_easy);
+  curl_easy_cleanup(m_easy);
+  m_easy = nullptr;
+  if (code == CURLE_OK) return complete(std::nullopt);
+  complete(describe_curl_error(code, m_error_buffer, m_request));
+}
+
+void TransferImpl::abort(const std::string& why) {
+  if (m_easy) {
+    curl_multi_remove_handle(m_multi, m_easy);
+    curl_easy_cleanup(m_easy);
+    m_easy = nullptr;
+  }
+  complete(Error{ErrorKind::cancelled, m_request.method + " " + redact_url(m_request.url) + ": " + why,
+                 0, {}});
+}
+
+void TransferImpl::resume() {
+  if (m_easy) curl_easy_pause(m_easy, CURLPAUSE_CONT);
+}
+
+size_t TransferImpl::on_header(char* data, size_t size, size_t count, void* self) {
+  auto* t = static_cast<TransferImpl*>(self);
+  std::string_view line(data, size * count);
+  std::lock_guard lock(t->m_mutex);
+  if (line.starts_with("HTTP/")) {
+    t->m_response = HttpResponse{};
+    t->m_response.status = parse_status_line(line);
+  } else if (line == "\r\n" || line == "\n") {
+    if (t->m_response.status >= 200) {
+      t->m_headers_done = true;
+      t->m_changed.notify_all();
+    }
+  } else {
+    record_header(t->m_response, line);
+  }
+  return line.size();
+}
+
+size_t TransferImpl::on_write(char* data, size_t size, size_t count, void* self) {
+  auto* t = static_cast<TransferImpl*>(self);
+  std::lock_guard lock(t->m_mutex);
+  if (!t->m_collect && t->m_pending.size() >= k_pause_threshold) {
+    t->m_paused = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  t->m_pending.append(data, size * count);
+  if (!t->m_collect) t->m_changed.notify_all();
+  return size * count;
+}
+
+Result<HttpResponse> TransferImpl::wait_headers() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return m_headers_done; });
+  if (m_error && m_response.status == 0) return fail(*m_error);
+  return m_response;
+}
+
+Result<bool> TransferImpl::read(std::string& out) {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return !m_pending.empty() || m_done; });
+  if (!m_pending.empty()) {
+    if (out.empty()) {
+      out.swap(m_pending);
+    } else {
+      out.append(m_pending);
+      m_pending.clear();
+    }
+    if (m_paused) {
+      m_paused = false;
+      lock.unlock();
+      if (auto loop = m_loop.lock()) loop->post({Command::Kind::resume, shared_from_this()});
+    }
+    return true;
+  }
+  if (m_error) return fail(*m_error);
+  return false;
+}
+
+Result<HttpResponse> TransferImpl::collect() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return m_done; });
+  if (m_error) return fail(*m_error);
+  HttpResponse response = m_response;
+  response.body.swap(m_pending);
+  return response;
+}
+
+void TransferImpl::cancel() {
+  if (auto loop = m_loop.lock()) {
+    loop->post({Command::Kind::cancel, shared_from_this()});
+  } else {
+    complete(Error{ErrorKind::cancelled, "transfer cancelled", 0, {}});
+  }
+}
+
+void IoLoop::run_commands() {
+  std::deque<Command> commands;
+  {
+    std::lock_guard lock(m_mutex);
+    commands.swap(m_commands);
+  }
+  for (auto& command : commands) {
+    auto& t = command.transfer;
+    switch (command.kind) {
+      case Command::Kind::add:
+        if (t->attach(m_multi, m_options)) {
+          m_active[t->easy()] = t;
+        } else {
+          t->abort("could not set up a curl handle");
+        }
+        break;
+      case Command::Kind::cancel:
+        if (t->easy()) m_active.erase(t->easy());
+        t->abort("cancelled");
+        break;
+      case Command::Kind::resume: t->resume(); break;
+    }
+  }
+}
+
+void IoLoop::reap_finished() {
+  int left = 0;
+  while (CURLMsg* message = curl_multi_info_read(m_multi, &left)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    auto it = m_active.find(message->easy_handle);
+    if (it == m_active.end()) continue;
+    auto transfer = it->second;
+    m_active.erase(it);
+    transfer->finish(message->data.result);
+  }
+}
+
+void IoLoop::run() {
+  while (!m_stop) {
+    run_commands();
+    int running = 0;
+    curl_multi_perform(m_multi, &running);
+    reap_finished();
+    curl_multi_poll(m_multi, nullptr, 0, 1000, nullptr);
+  }
+  run_commands();
+  for (auto& [easy, transfer] : m_active) transfer->abort("the client was closed");
+  m_active.clear();
+}
+
+class CurlTransport final : public Transport {
+ public:
+  explicit CurlTransport(std::shared_ptr<IoLoop> loop) : m_loop(std::move(loop)) {
+    m_thread = std::thread([loop = m_loop] { loop->run(); });
+  }
+  ~CurlTransport() override {
+    m_loop->stop();
+    m_thread.join();
+  }
+
+  Result<HttpResponse> perform(HttpRequest request) override {
+    auto transfer = std::make_shared<TransferImpl>(std::move(request), m_loop, true);
+    m_loop->post({Command::Kind::add, transfer});
+    return transfer->collect();
+  }
+
+  std::shared_ptr<Transfer> start(HttpRequest request) override {
+    auto transfer = std::make_shared<TransferImpl>(std::move(request), m_loop, false);
+    m_loop->post({Command::Kind::add, transfer});
+    return transfer;
+  }
+
+ private:
+  std::shared_ptr<IoLoop> m_loop;
+  std::thread m_thread;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Transport>> Transport::create(TransportOptions options) {
+  static const CURLcode k_global = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (k_global != CURLE_OK) return fail(ErrorKind::transport, "libcurl could not be initialised");
+  auto loop = std::make_shared<IoLoop>(std::move(options));
+  if (!loop->ok()) return fail(ErrorKind::transport, "libcurl could not create a connection pool");
+  return std::unique_ptr<Transport>(new CurlTransport(std::move(loop)));
+}
+
+}  // namespace ktape::kube
