@@ -154,8 +154,8 @@ void TransferImpl::abort(const std::string& why) {
     curl_easy_cleanup(m_easy);
     m_easy = nullptr;
   }
-  complete(Error{ErrorKind::cancelled, m_request.method + " " + redact_url(m_request.url) + ": " + why,
-                 0, {}});
+  complete(
+      Error{ErrorKind::cancelled, m_request.method + " " + redact_url(m_request.url) + ": " + why, 0, {}});
 }
 
 void TransferImpl::resume() {
@@ -257,7 +257,9 @@ void IoLoop::run_commands() {
         if (t->easy()) m_active.erase(t->easy());
         t->abort("cancelled");
         break;
-      case Command::Kind::resume: t->resume(); break;
+      case Command::Kind::resume:
+        t->resume();
+        break;
     }
   }
 }

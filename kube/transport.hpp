@@ -17,13 +17,13 @@
 namespace ktape::kube {
 
 struct TransportOptions {
-  std::string ca_pem;                    // PEM bundle that verifies the server; empty: system CAs
-  bool insecure_skip_tls_verify = false;  // accept any server certificate (kubectl's flag)
-  std::string tls_server_name;           // name sent in SNI and checked in the certificate;
-                                         // empty: the URL's host
-  std::string client_cert_pem;           // client certificate chain (PEM); empty: none
-  std::string client_key_pem;            // its private key (PEM)
-  std::string proxy_url;                 // http://, https:// or socks5:// proxy; empty: none
+  std::string ca_pem;                                // PEM bundle that verifies the server; empty: system CAs
+  bool insecure_skip_tls_verify = false;             // accept any server certificate (kubectl's flag)
+  std::string tls_server_name;                       // name sent in SNI and checked in the certificate;
+                                                     // empty: the URL's host
+  std::string client_cert_pem;                       // client certificate chain (PEM); empty: none
+  std::string client_key_pem;                        // its private key (PEM)
+  std::string proxy_url;                             // http://, https:// or socks5:// proxy; empty: none
   std::chrono::milliseconds connect_timeout{30000};  // TCP+TLS connect; kubectl's default is 30 s
 };
 
@@ -41,12 +41,12 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;             // 200, 404, ...
-  std::string content_type;   // Content-Type header, "" when absent
-  std::string retry_after;    // Retry-After header, "" when absent
-  std::string location;       // Location header, "" when absent
-  std::string body;           // decoded body (for Transfer: empty, read it with read())
-  int http_version = 0;       // 11 or 2
+  int status = 0;            // 200, 404, ...
+  std::string content_type;  // Content-Type header, "" when absent
+  std::string retry_after;   // Retry-After header, "" when absent
+  std::string location;      // Location header, "" when absent
+  std::string body;          // decoded body (for Transfer: empty, read it with read())
+  int http_version = 0;      // 11 or 2
 };
 
 // One request in flight. The body is streamed: read() hands over what has arrived. When the reader
@@ -71,7 +71,8 @@ class Transport {
   virtual ~Transport() = default;  // cancels transfers in flight and joins the I/O thread
 
   // Performs the request and collects the whole body. A transport failure is an Error of kind
-  // transport (cancelled when `cancel` was called); any HTTP status is a response.
+  // transport whose reason is "connect" when the request never reached the server (refused,
+  // unresolvable, connect timeout: safe to retry for any verb); any HTTP status is a response.
   virtual Result<HttpResponse> perform(HttpRequest request) = 0;
   // Starts the request and returns at once; the caller streams the body.
   virtual std::shared_ptr<Transfer> start(HttpRequest request) = 0;

@@ -63,7 +63,8 @@ void configure_tls(CURL* easy, const TransportOptions& options, const HttpReques
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  const std::string& cert = request.client_cert_pem.empty() ? options.client_cert_pem : request.client_cert_pem;
+  const std::string& cert =
+      request.client_cert_pem.empty() ? options.client_cert_pem : request.client_cert_pem;
   const std::string& key = request.client_cert_pem.empty() ? options.client_key_pem : request.client_key_pem;
   if (!cert.empty()) {
     set_blob(easy, CURLOPT_SSLCERT_BLOB, cert);
@@ -129,27 +130,45 @@ EasyLists configure_easy(CURL* easy, const TransportOptions& options, const Http
 Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& request) {
   std::string what;
   switch (code) {
-    case CURLE_COULDNT_CONNECT: what = "could not connect"; break;
-    case CURLE_COULDNT_RESOLVE_HOST: what = "could not resolve the host name"; break;
-    case CURLE_COULDNT_RESOLVE_PROXY: what = "could not resolve the proxy"; break;
-    case CURLE_OPERATION_TIMEDOUT: what = "timed out"; break;
+    case CURLE_COULDNT_CONNECT:
+      what = "could not connect";
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      what = "could not resolve the host name";
+      break;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      what = "could not resolve the proxy";
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      what = "timed out";
+      break;
     case CURLE_PEER_FAILED_VERIFICATION:
       what = "the server's certificate did not verify against the certificate-authority";
       break;
     case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CLIENTCERT: what = "the client certificate or key could not be used"; break;
-    case CURLE_SSL_CONNECT_ERROR: what = "TLS handshake failed"; break;
+    case CURLE_SSL_CLIENTCERT:
+      what = "the client certificate or key could not be used";
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+      what = "TLS handshake failed";
+      break;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM: what = "the connection was lost"; break;
-    default: what = curl_easy_strerror(code); break;
+    case CURLE_HTTP2_STREAM:
+      what = "the connection was lost";
+      break;
+    default:
+      what = curl_easy_strerror(code);
+      break;
   }
   std::string message = request.method + " " + redact_url(request.url) + ": " + what;
   if (detail && *detail) message += " (" + trim(detail) + ")";
-  return Error{ErrorKind::transport, std::move(message), 0, {}};
+  const bool before_sending = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+                              code == CURLE_COULDNT_RESOLVE_PROXY;
+  return Error{ErrorKind::transport, std::move(message), 0, before_sending ? "connect" : ""};
 }
 
 std::string redact_url(std::string_view url) {
@@ -158,7 +177,8 @@ std::string redact_url(std::string_view url) {
   auto host_start = scheme + 3;
   auto at = url.find('@', host_start);
   auto slash = url.find('/', host_start);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash)) return std::string(url);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash))
+    return std::string(url);
   return std::string(url.substr(0, host_start)) + std::string(url.substr(at + 1));
 }
 

@@ -1,0 +1,76 @@
+#pragma once
+// A WATCH as a stream of events. The body is one JSON event per line, lines of any size, split
+// across chunks anywhere. ERROR events carry a metav1.Status: code 410 (Expired, "too old resource
+// version") becomes ErrorKind::expired so the caller relists; other codes map like HTTP errors.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "formats/error.hpp"
+#include "formats/value.hpp"
+
+namespace ktape::kube {
+
+class Transfer;
+
+struct WatchOptions {
+  std::string namespace_name;    // "" = all namespaces
+  std::string label_selector;    // "" = everything
+  std::string field_selector;    // "" = everything
+  std::string resource_version;  // start after this version; "" = from the current state
+  bool allow_watch_bookmarks = true;
+  std::chrono::seconds timeout{0};  // server-side timeoutSeconds; 0 = the server's default
+  // The stream fails with a transport Error when no byte (event or keep-alive) arrives for this
+  // long. 0 = timeout + 60 s when a timeout is set, else never.
+  std::chrono::seconds idle_timeout{0};
+  std::stop_token stop;  // a stop request cancels the stream (next() returns a cancelled Error)
+};
+
+struct WatchEvent {
+  enum class Type { added, modified, deleted, bookmark };
+  Type type = Type::added;
+  formats::Value object;         // the object; for a bookmark only kind/apiVersion/metadata
+  std::string resource_version;  // object's metadata.resourceVersion
+};
+
+std::string_view to_string(WatchEvent::Type type);
+
+// Decodes one line of a watch body. An ERROR event is returned as its Error (410 -> expired).
+// `where` names the watch in messages ("watch /api/v1/pods").
+Result<WatchEvent> decode_watch_event(std::string_view line, std::string_view where);
+
+class WatchStream {
+ public:
+  WatchStream(std::shared_ptr<Transfer> transfer, std::string where, std::stop_token stop);
+  WatchStream(WatchStream&&) noexcept;
+  WatchStream& operator=(WatchStream&&) noexcept;
+  ~WatchStream();  // cancels the transfer if still open
+
+  // Blocks for the next event. nullopt when the server closed the stream cleanly (a timeout, a
+  // restart): re-watch from resource_version(). An Error for a broken connection, an idle
+  // timeout, invalid JSON, an ERROR event, or a cancel.
+  Result<std::optional<WatchEvent>> next();
+  // Stops the stream from any thread; a blocked next() returns a cancelled Error.
+  void cancel();
+  // The resourceVersion of the last event returned (bookmarks included); "" before the first.
+  const std::string& resource_version() const { return m_resource_version; }
+  // Bytes of body received so far.
+  std::size_t bytes_received() const { return m_bytes; }
+
+ private:
+  struct StopHook;
+  std::shared_ptr<Transfer> m_transfer;
+  std::string m_where;
+  std::string m_buffer;
+  std::size_t m_start = 0;  // first unconsumed byte of m_buffer
+  std::size_t m_scan = 0;   // no newline in m_buffer between m_start and this offset
+  std::size_t m_bytes = 0;
+  bool m_ended = false;
+  std::string m_resource_version;
+  std::unique_ptr<StopHook> m_stop_hook;
+};
+
+}  // namespace ktape::kube
