@@ -157,19 +157,22 @@ Result<void> rewrite_strategic(Pass& pass, Value& patch) {
 // One JSON patch operation; `where` names it for errors ("operation 2").
 Result<void> rewrite_operation(Pass& pass, Value& op, const std::string& where) {
   std::string_view verb = op.string_at({"op"});
-  std::string_view path = op.string_at({"path"});
+  const Value* pointer = op.find("path");
   Value* value = op.find("value");
-  if (!value || (verb != "add" && verb != "replace" && verb != "test")) return {};
+  if (!pointer || !pointer->is_string() || !value) return {};
+  if (verb != "add" && verb != "replace" && verb != "test") return {};
+  std::string_view path = pointer->as_string();
   if (path.empty() || path == "/metadata") {  // the whole document, or its metadata
     Value holder = Value::object();
-    Value& doc = path.empty() ? *value : holder.set("metadata", std::move(*value));
-    auto done = rewrite_whole(pass, doc, false);
+    if (!path.empty()) holder.set("metadata", std::move(*value));
+    auto done = rewrite_whole(pass, path.empty() ? *value : holder, false);
     if (!path.empty()) *value = std::move(holder["metadata"]);
     if (!done) return fail(with_context(done.error(), where));
     return {};
   }
   if (!path.starts_with(k_refs_pointer)) return {};
   std::string_view rest = path.substr(k_refs_pointer.size());
+  if (!rest.empty() && rest[0] != '/') return {};  // another field that starts alike
   if (rest.empty()) {
     auto edited = pass.list(*value, where + " value", ListShape::whole);
     if (!edited) return fail(edited.error());
