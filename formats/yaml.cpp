@@ -46,15 +46,6 @@ void append_escape(std::string& out, long c) {
     case 0x1B:
       out += "\\e";
       return;
-    case 0x85:
-      out += "\\N";
-      return;
-    case 0x2028:
-      out += "\\L";
-      return;
-    case 0x2029:
-      out += "\\P";
-      return;
     default:
       break;
   }

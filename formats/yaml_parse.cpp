@@ -50,9 +50,28 @@ std::size_t count_nodes(const Value& v) {
   return n;
 }
 
+// True unless text[pos] opens a quoted scalar that is never closed.
+bool quote_closed(std::string_view text, std::size_t pos) {
+  if (pos >= text.size() || (text[pos] != '"' && text[pos] != '\'')) return true;
+  char quote = text[pos];
+  for (std::size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '"' || i + 1 == text.size() || text[i + 1] != '\'') return true;
+      ++i;  // '' is an escaped single quote
+    }
+  }
+  return false;
+}
+
 class Builder : public YAML::EventHandler {
  public:
   Value take_root() { return std::move(m_root); }
+  // yaml-cpp 0.7 accepts a quoted scalar left open when a line break precedes the end of the
+  // input (it returns the rest of the document as the scalar's text). Such a scalar swallows
+  // everything after it, so only the last quoted scalar needs checking.
+  const YAML::Mark& last_quoted() const { return m_last_quoted; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -111,6 +130,7 @@ class Builder : public YAML::EventHandler {
   std::vector<Value> m_anchors;
   std::size_t m_alias_nodes = 0;
   Value m_root;
+  YAML::Mark m_last_quoted = YAML::Mark::null_mark();
 };
 
 void Builder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -129,6 +149,7 @@ void Builder::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anc
                        const std::string& text) {
   // yaml-cpp tags a plain scalar "?" and a quoted or block scalar "!"; explicit tags are expanded.
   bool plain = tag == "?";
+  if (!plain) m_last_quoted = mark;
   bool resolvable = plain || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
                     tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
   if (wants_key()) {
@@ -248,6 +269,10 @@ Result<Value> parse_yaml(std::string_view text, std::size_t first_line) {
     if (parser.HandleNextDocument(discard)) {
       return fail(ErrorKind::parse,
                   "line " + std::to_string(first_line) + ": expected one YAML document, found several");
+    }
+    const YAML::Mark& quoted = builder.last_quoted();
+    if (quoted.pos >= 0 && !quote_closed(text, static_cast<std::size_t>(quoted.pos))) {
+      return parse_error(quoted, first_line, "a quoted scalar is not closed before the end of the document");
     }
     return builder.take_root();
   } catch (const BuildError& e) {

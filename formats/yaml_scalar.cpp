@@ -234,8 +234,8 @@ long decode_utf8(std::string_view s, std::size_t& i) {
 
 bool is_printable(long c) {
   if (c < 0x80) return c == '\t' || c == '\n' || (c >= 0x20 && c <= 0x7E);
-  return (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) ||
-         (c >= 0x10000 && c <= 0x10FFFF);
+  return (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029) ||
+         (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
 namespace {
