@@ -1,0 +1,93 @@
+#include "formats/digest.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+namespace ktape::formats {
+
+namespace {
+
+Error io_error(const std::string& what, const std::string& path) {
+  return Error{ErrorKind::io, what + " " + path + ": " + std::strerror(errno), 0, {}};
+}
+
+std::string hex(const unsigned char* bytes, unsigned size) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (unsigned i = 0; i < size; ++i) {
+    out += k_digits[bytes[i] >> 4];
+    out += k_digits[bytes[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> sha256_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(io_error("cannot open", path));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto e = io_error("cannot read", path);
+      ::close(fd);
+      return fail(e);
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  return hex(digest, size);
+}
+
+std::string sidecar_path(const std::string& path) { return path + ".sha256"; }
+
+Result<std::string> write_sidecar(const std::string& path) {
+  auto digest = sha256_file(path);
+  if (!digest) return digest;
+  std::string line = *digest + "  " + std::filesystem::path(path).filename().string() + "\n";
+  std::string side = sidecar_path(path);
+  std::string tmp = side + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(io_error("cannot create", tmp));
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  auto e = io_error("cannot write", tmp);
+  ::close(fd);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return fail(e);
+  }
+  if (::rename(tmp.c_str(), side.c_str()) != 0) return fail(io_error("cannot rename to", side));
+  return digest;
+}
+
+Result<Integrity> verify_sidecar(const std::string& path) {
+  std::ifstream in(sidecar_path(path));
+  if (!in) return Integrity::missing_sidecar;
+  std::string expected;
+  in >> expected;
+  if (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return fail(ErrorKind::parse, sidecar_path(path) + ": not a sha256sum line");
+  auto actual = sha256_file(path);
+  if (!actual) return fail(actual.error());
+  return *actual == expected ? Integrity::ok : Integrity::mismatch;
+}
+
+}  // namespace ktape::formats

@@ -1,0 +1,21 @@
+#pragma once
+// Integrity sidecars: NAME.sha256 beside a recording, in sha256sum's format
+// ("<64 hex digits>  <file name>\n"), so `sha256sum -c NAME.sha256` checks it too.
+#include <string>
+
+#include "formats/error.hpp"
+
+namespace ktape::formats {
+
+// Lowercase hex SHA-256 of a file's bytes as stored (compressed files are hashed compressed).
+Result<std::string> sha256_file(const std::string& path);
+// The sidecar's path: path + ".sha256".
+std::string sidecar_path(const std::string& path);
+// Hashes `path` and writes its sidecar (mode 0600, replacing an older sidecar). Returns the hash.
+Result<std::string> write_sidecar(const std::string& path);
+
+enum class Integrity { ok, mismatch, missing_sidecar };
+// Compares the file with its sidecar. A sidecar that cannot be parsed is an Error.
+Result<Integrity> verify_sidecar(const std::string& path);
+
+}  // namespace ktape::formats

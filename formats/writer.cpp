@@ -1,0 +1,139 @@
+#include "formats/writer.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <vector>
+
+#include "formats/digest.hpp"
+#include "formats/time.hpp"
+#include "formats/yaml.hpp"
+
+namespace ktape::formats {
+
+struct RecordingWriter::Impl {
+  WriterOptions options;
+  std::unique_ptr<ByteSink> sink;
+  std::optional<TimePoint> marker_base;  // set when time fields are written as markers
+  std::string buffer;
+  bool events_started = false;
+  bool closed = false;
+  std::size_t documents = 0;
+  WriterStats stats;
+  std::vector<std::pair<ResourcePatch, std::uint64_t>> held;  // min-heap by (duration, sequence)
+  std::uint64_t sequence = 0;
+  std::int64_t last_written = INT64_MIN;
+
+  static bool later(const std::pair<ResourcePatch, std::uint64_t>& a,
+                    const std::pair<ResourcePatch, std::uint64_t>& b) {
+    if (a.first.duration_ns != b.first.duration_ns) return a.first.duration_ns > b.first.duration_ns;
+    return a.second > b.second;
+  }
+
+  Result<void> spill(bool force) {
+    if (buffer.empty() || (!force && buffer.size() < options.buffer_bytes)) return {};
+    auto r = sink->write(buffer);
+    if (!r) return r;
+    stats.yaml_bytes += buffer.size();
+    buffer.clear();
+    return {};
+  }
+
+  Result<void> append_document(const Value& doc, bool resync) {
+    if (documents++ > 0) buffer += "---\n";
+    if (resync) buffer += "# resync\n";
+    if (marker_base) {
+      Value copy = doc;
+      relativize_times(copy, *marker_base);
+      append_yaml(buffer, copy);
+    } else {
+      append_yaml(buffer, doc);
+    }
+    return spill(false);
+  }
+
+  Result<void> write_event(ResourcePatch& ev) {
+    // An event that arrives after later ones were written out keeps the file sorted by taking the
+    // last written time: it is late by at most the caller's reorder lag.
+    if (ev.duration_ns < last_written) ev.duration_ns = last_written;
+    last_written = ev.duration_ns;
+    events_started = true;
+    ++stats.events;
+    return append_document(to_value(ev), ev.resync);
+  }
+
+  Result<void> release(std::int64_t watermark) {
+    while (!held.empty() && held.front().first.duration_ns <= watermark) {
+      std::pop_heap(held.begin(), held.end(), later);
+      auto r = write_event(held.back().first);
+      held.pop_back();
+      if (!r) return r;
+    }
+    return {};
+  }
+
+  Result<void> flush() {
+    if (auto r = spill(true); !r) return r;
+    auto r = sink->flush();
+    stats.file_bytes = sink->bytes_written();
+    return r;
+  }
+};
+
+RecordingWriter::RecordingWriter(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+RecordingWriter::~RecordingWriter() {
+  if (m_impl && !m_impl->closed) (void)m_impl->flush();
+}
+
+Result<std::unique_ptr<RecordingWriter>> RecordingWriter::create(const WriterOptions& options,
+                                                                 const Header& header) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (header.time_markers) {
+    impl->marker_base = parse_rfc3339(header.start_time);
+    if (!impl->marker_base)
+      return fail(ErrorKind::invalid, "recording header: startTime \"" + header.start_time +
+                                          "\" is not an RFC3339 time, and time markers count from it");
+  }
+  auto compression = options.compression.value_or(compression_for_path(options.path));
+  auto sink = open_sink(options.path, compression, options.overwrite);
+  if (!sink) return fail(sink.error());
+  impl->sink = std::move(*sink);
+  impl->buffer = format_header_line(header);
+  impl->buffer.reserve(options.buffer_bytes + (64 << 10));
+  return std::unique_ptr<RecordingWriter>(new RecordingWriter(std::move(impl)));
+}
+
+Result<void> RecordingWriter::write_object(const Value& object) {
+  if (m_impl->events_started)
+    return fail(
+        ErrorKind::invalid,
+        m_impl->options.path + ": a snapshot object cannot follow events (the snapshot section is over)");
+  ++m_impl->stats.objects;
+  return m_impl->append_document(object, false);
+}
+
+void RecordingWriter::add_event(ResourcePatch event) {
+  m_impl->held.emplace_back(std::move(event), m_impl->sequence++);
+  std::push_heap(m_impl->held.begin(), m_impl->held.end(), Impl::later);
+}
+
+Result<void> RecordingWriter::release(std::int64_t watermark_ns) { return m_impl->release(watermark_ns); }
+
+Result<void> RecordingWriter::flush() { return m_impl->flush(); }
+
+Result<std::string> RecordingWriter::close() {
+  if (m_impl->closed) return fail(ErrorKind::invalid, m_impl->options.path + ": already closed");
+  m_impl->closed = true;
+  if (auto r = m_impl->release(INT64_MAX); !r) return fail(r.error());
+  if (auto r = m_impl->spill(true); !r) return fail(r.error());
+  if (auto r = m_impl->sink->close(); !r) return fail(r.error());
+  m_impl->stats.file_bytes = m_impl->sink->bytes_written();
+  return write_sidecar(m_impl->options.path);
+}
+
+WriterStats RecordingWriter::stats() const { return m_impl->stats; }
+std::size_t RecordingWriter::held_events() const { return m_impl->held.size(); }
+const std::string& RecordingWriter::path() const { return m_impl->options.path; }
+
+}  // namespace ktape::formats

@@ -1,0 +1,64 @@
+#pragma once
+// RecordingWriter: writes a recording (DESIGN.md's format): the header line, the snapshot
+// section, then events sorted by durationNanosecond. Events may arrive slightly out of order (they
+// come from many watches): they are held until the caller's watermark passes them. Output goes out
+// in large buffered writes; the file is created with mode 0600 and never overwritten unless asked;
+// close() writes the NAME.sha256 sidecar.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "formats/compress.hpp"
+#include "formats/error.hpp"
+#include "formats/recording.hpp"
+
+namespace ktape::formats {
+
+struct WriterOptions {
+  std::string path;                        // the recording to create
+  Overwrite overwrite = Overwrite::no;     // yes replaces an existing file
+  std::optional<Compression> compression;  // default: by extension (.gz/.tgz gzip, .zst zstd)
+  std::size_t buffer_bytes = 1 << 20;      // serialized bytes kept before a write, 1 MiB
+};
+
+struct WriterStats {
+  std::uint64_t objects = 0;     // snapshot documents written
+  std::uint64_t events = 0;      // event documents written
+  std::uint64_t yaml_bytes = 0;  // serialized bytes, before compression
+  std::uint64_t file_bytes = 0;  // bytes that reached the file
+};
+
+class RecordingWriter {
+ public:
+  // Creates the file and writes the header line. header.start_time must be RFC3339 when
+  // header.time_markers is set (markers count from it).
+  static Result<std::unique_ptr<RecordingWriter>> create(const WriterOptions& options, const Header& header);
+  ~RecordingWriter();  // best effort: flushes what it holds; writes no sidecar unless closed
+
+  // A snapshot-section object. An Error once the first event has been written.
+  Result<void> write_object(const Value& object);
+  // Holds the event until release() passes its time.
+  void add_event(ResourcePatch event);
+  // Writes every held event with duration_ns <= watermark_ns, in time order (ties: arrival order).
+  // An event added after later ones were written is written with the last written time, so the
+  // file stays sorted.
+  Result<void> release(std::int64_t watermark_ns);
+  // Writes buffered bytes and flushes the file (and its compressor), so a crash after this loses
+  // nothing written before it.
+  Result<void> flush();
+  // Releases every held event, flushes, closes the file and writes the sidecar. Returns the
+  // file's sha256.
+  Result<std::string> close();
+
+  WriterStats stats() const;
+  std::size_t held_events() const;
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit RecordingWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace ktape::formats
