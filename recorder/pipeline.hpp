@@ -1,0 +1,89 @@
+#pragma once
+// The lock-free pipeline: every list+watch loop pushes Records onto one moodycamel queue; one
+// writer thread drains it into the RecordingWriter. The snapshot section stays open until every
+// loop has finished its initial list (or a deadline passes: a snapshot object that arrives later is
+// recorded as a create at its arrival time). Events are held for a short reorder lag, so that
+// those stamped a moment earlier by another loop are still written in time order, and the file is
+// flushed at a fixed interval, so a killed recorder loses at most that interval.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "formats/writer.hpp"
+#include "kube/clock.hpp"
+#include "recorder/record.hpp"
+
+namespace ktape::recorder {
+
+struct PipelineOptions {
+  std::chrono::milliseconds flush_interval{500};  // at most this much is lost to a SIGKILL
+  std::chrono::milliseconds reorder_lag{200};     // how long events wait for earlier-stamped ones
+  std::chrono::seconds snapshot_deadline{60};     // the snapshot section closes then at the latest
+  std::size_t expected_lists = 0;                 // loops whose initial list belongs to the snapshot
+};
+
+struct PipelineStats {
+  std::map<std::string, std::uint64_t> events_per_resource;   // creates, patches and deletes
+  std::map<std::string, std::uint64_t> objects_per_resource;  // snapshot objects
+  std::uint64_t events = 0;
+  std::uint64_t objects = 0;
+  formats::WriterStats writer;
+};
+
+class Pipeline {
+ public:
+  using Stamp = std::function<std::int64_t()>;  // nanoseconds since the recording began
+
+  // The writer must outlive the pipeline.
+  Pipeline(formats::RecordingWriter& writer, kube::Clock& clock, Stamp stamp, PipelineOptions options);
+  ~Pipeline();  // finishes if still running
+
+  // From any thread; never blocks.
+  void push(Record record);
+  // Starts the writer thread.
+  void start();
+  // Call after every producer has stopped: drains the queue, writes every held event and closes
+  // the writer (sidecar included). Returns the file's sha256, or the first write error.
+  Result<std::string> finish();
+
+  // A write failure (a full disk) stops the writing; the recorder polls this to stop recording.
+  std::optional<Error> error() const;
+  // Events accepted so far (from any thread, for progress).
+  std::uint64_t events_seen() const { return m_events_seen.load(std::memory_order_relaxed); }
+  // Valid after finish().
+  const PipelineStats& stats() const { return m_stats; }
+
+ private:
+  struct Queue;
+  void run();
+  void process(Record& record);
+  void tick();
+  void set_error(Error e);
+
+  formats::RecordingWriter& m_writer;
+  kube::Clock& m_clock;
+  Stamp m_stamp;
+  PipelineOptions m_options;
+  std::unique_ptr<Queue> m_queue;
+  std::thread m_thread;
+  std::atomic<bool> m_finishing{false};
+  std::atomic<std::uint64_t> m_events_seen{0};
+
+  // Writer-thread state.
+  bool m_section_open = true;
+  std::size_t m_lists_done = 0;
+  std::chrono::steady_clock::time_point m_started{};
+  std::chrono::steady_clock::time_point m_last_flush{};
+  PipelineStats m_stats;
+
+  mutable std::mutex m_error_mutex;
+  std::optional<Error> m_error;
+};
+
+}  // namespace ktape::recorder

@@ -1,0 +1,303 @@
+#include "recorder/reflector.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "formats/json.hpp"
+#include "formats/patch.hpp"
+
+namespace ktape::recorder {
+
+namespace {
+
+using namespace std::chrono;
+using formats::Method;
+using formats::Value;
+
+std::string object_key(const Value& object) {
+  auto ns = object.string_at({"metadata", "namespace"});
+  auto name = object.string_at({"metadata", "name"});
+  return ns.empty() ? std::string(name) : std::string(ns) + "/" + std::string(name);
+}
+
+// Typed lists carry apiVersion and kind once, not on their items; a recording needs them on
+// every object. They go first, where kubectl prints them.
+void ensure_type_meta(Value& object, const ResourceRef& ref) {
+  if (!object.is_object() || (object.contains("apiVersion") && object.contains("kind"))) return;
+  auto& members = object.as_object();
+  members.erase(
+      std::remove_if(members.begin(), members.end(),
+                     [](const formats::Member& m) { return m.key == "apiVersion" || m.key == "kind"; }),
+      members.end());
+  members.insert(members.begin(), formats::Member{"kind", Value(ref.kind)});
+  members.insert(members.begin(), formats::Member{"apiVersion", Value(ref.gvr.api_version())});
+}
+
+bool empty_patch(const Value& patch) { return patch.is_object() && patch.size() == 0; }
+
+}  // namespace
+
+ListWatchLoop::ListWatchLoop(ResourceRef ref, Source& source, kube::Clock& clock, Stamp stamp, Emit emit,
+                             Report report, LoopOptions options)
+    : m_ref(std::move(ref)),
+      m_source(source),
+      m_clock(clock),
+      m_stamp(std::move(stamp)),
+      m_emit(std::move(emit)),
+      m_report(std::move(report)),
+      m_options(std::move(options)),
+      m_random(m_options.seed ? m_options.seed : std::random_device{}()),
+      m_backoff(m_options.initial_backoff) {}
+
+void ListWatchLoop::run() {
+  bool first = true;
+  while (!stopped()) {
+    auto items = list_all();
+    if (!items) {
+      if (is_cancelled(items.error()) || stopped()) return;
+      failed(items.error());
+      backoff();
+      continue;
+    }
+    succeeded();
+    ListMode mode =
+        first ? (m_options.initial_as_snapshot ? ListMode::snapshot : ListMode::creates) : ListMode::resync;
+    apply_list(std::move(*items), mode);
+    if (first) m_emit(Record{Record::Kind::listed, {}, {}, m_ref.display});
+    first = false;
+    if (!m_options.watch) return;
+    if (watch_until_relist() == WatchEnd::stopped) return;
+    std::lock_guard lock(m_stats_mutex);
+    ++m_stats.relists;
+  }
+}
+
+void ListWatchLoop::stop() {
+  m_stop.store(true, std::memory_order_release);
+  std::lock_guard lock(m_stream_mutex);
+  if (m_stream) m_stream->cancel();
+}
+
+LoopStats ListWatchLoop::stats() const {
+  std::lock_guard lock(m_stats_mutex);
+  return m_stats;
+}
+
+Result<std::vector<Value>> ListWatchLoop::list_all() {
+  std::vector<Value> items;
+  std::string token;
+  bool restarted = false;
+  do {
+    if (stopped()) return fail(ErrorKind::cancelled, "stopped");
+    auto page = m_source.list(token, m_options.page_size);
+    if (!page && is_expired(page.error()) && !token.empty() && !restarted) {
+      // The continue token outlived the server's history: start the list again, once.
+      items.clear();
+      token.clear();
+      restarted = true;
+      continue;
+    }
+    if (!page) return fail(page.error());
+    for (auto& item : page->items) items.push_back(std::move(item));
+    m_resource_version = page->resource_version;
+    token = page->continue_token;
+  } while (!token.empty());
+  std::lock_guard lock(m_stats_mutex);
+  ++m_stats.lists;
+  return items;
+}
+
+bool ListWatchLoop::prepare(Value& object) {
+  ensure_type_meta(object, m_ref);
+  if (m_options.accept && !m_options.accept(object)) return false;
+  formats::strip_for_snapshot(object, m_options.keep_managed_fields);
+  if (m_options.transform) m_options.transform(object);
+  return true;
+}
+
+void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
+  std::unordered_map<std::string, std::string> seen;
+  seen.reserve(items.size());
+  for (auto& object : items) {
+    if (!prepare(object)) continue;
+    std::string key = object_key(object);
+    if (mode == ListMode::snapshot) {
+      seen[key] = formats::to_json(object);
+      {
+        std::lock_guard lock(m_stats_mutex);
+        ++m_stats.objects;
+      }
+      Record record{Record::Kind::snapshot_object, std::move(object), {}, m_ref.display};
+      record.event.resource = m_ref.gvr;  // lets the pipeline turn it into a create if the section closed
+      m_emit(std::move(record));
+      continue;
+    }
+    record_upsert(key, std::move(object), mode == ListMode::resync);
+    seen[key] = m_last[key];
+  }
+  if (mode == ListMode::resync) {
+    // What vanished while the watch was down.
+    for (const auto& [key, json] : m_last) {
+      if (seen.count(key)) continue;
+      auto object = formats::parse_json(json);
+      if (object) emit_event(Method::remove, *object, Value(), true);
+    }
+  }
+  m_last = std::move(seen);
+}
+
+ListWatchLoop::WatchEnd ListWatchLoop::watch_until_relist() {
+  while (!stopped()) {
+    auto min = m_options.min_watch_timeout;
+    auto timeout =
+        min + seconds(std::uniform_int_distribution<long>(0, std::max<long>(min.count() - 1, 0))(m_random));
+    {
+      std::lock_guard lock(m_stats_mutex);
+      ++m_stats.watches;
+    }
+    auto stream = m_source.watch(m_resource_version, timeout);
+    if (!stream) {
+      if (is_expired(stream.error())) return WatchEnd::relist;
+      if (is_cancelled(stream.error()) || stopped()) return WatchEnd::stopped;
+      failed(stream.error());
+      backoff();
+      continue;
+    }
+    {
+      std::lock_guard lock(m_stream_mutex);
+      m_stream = stream->get();
+    }
+    if (stopped()) (*stream)->cancel();
+    auto started = m_clock.now();
+    std::size_t count = 0;
+    auto result = consume(**stream, count);
+    {
+      std::lock_guard lock(m_stream_mutex);
+      m_stream = nullptr;
+    }
+    if (!result) {
+      if (is_expired(result.error())) return WatchEnd::relist;
+      if (is_cancelled(result.error()) || stopped()) return WatchEnd::stopped;
+      failed(result.error());
+      backoff();
+      continue;
+    }
+    if (count == 0 && m_clock.now() - started < m_options.min_watch_life) {
+      // Closed at once with nothing in it: treat as a failure so a broken server is no hot loop.
+      failed(Error{ErrorKind::transport, "watch closed at once without events", 0, {}});
+      backoff();
+      continue;
+    }
+    succeeded();
+  }
+  return WatchEnd::stopped;
+}
+
+Result<bool> ListWatchLoop::consume(WatchStream& stream, std::size_t& count) {
+  for (;;) {
+    auto event = stream.next();
+    if (!event) return fail(event.error());
+    if (!*event) return true;
+    ++count;
+    handle(std::move(**event));
+  }
+}
+
+void ListWatchLoop::handle(WatchEvent event) {
+  auto rv = event.object.string_at({"metadata", "resourceVersion"});
+  if (!rv.empty()) m_resource_version = std::string(rv);
+  if (event.type == WatchEvent::Type::bookmark) return;
+  Value object = std::move(event.object);
+  if (!prepare(object)) return;
+  std::string key = object_key(object);
+  if (event.type == WatchEvent::Type::deleted) {
+    record_delete(key, object, false);
+    return;
+  }
+  record_upsert(key, std::move(object), false);
+}
+
+void ListWatchLoop::record_upsert(const std::string& key, Value object, bool resync) {
+  std::string json = formats::to_json(object);
+  auto it = m_last.find(key);
+  if (it == m_last.end()) {
+    m_last.emplace(key, std::move(json));
+    Value copy = object;
+    emit_event(Method::create, object, std::move(copy), resync);
+    return;
+  }
+  if (it->second == json) return;
+  auto old = formats::parse_json(it->second);
+  it->second = std::move(json);
+  if (!old) return;  // cannot happen: we wrote it
+  Value patch;
+  if (m_ref.strategic) {
+    auto smp = formats::create_strategic_merge_patch(*old, object);
+    patch = smp ? std::move(*smp) : formats::create_merge_patch(*old, object);
+  } else {
+    patch = formats::create_merge_patch(*old, object);
+  }
+  if (empty_patch(patch)) return;
+  emit_event(Method::patch, object, std::move(patch), resync);
+}
+
+void ListWatchLoop::record_delete(const std::string& key, const Value& object, bool resync) {
+  if (m_last.erase(key) == 0) return;  // never recorded (filtered, or already gone)
+  emit_event(Method::remove, object, Value(), resync);
+}
+
+void ListWatchLoop::emit_event(Method method, const Value& object, Value template_value, bool resync) {
+  formats::ResourcePatch ev;
+  ev.resource = m_ref.gvr;
+  ev.name = std::string(object.string_at({"metadata", "name"}));
+  ev.namespace_name = std::string(object.string_at({"metadata", "namespace"}));
+  ev.duration_ns = m_stamp();
+  ev.method = method;
+  ev.template_value = std::move(template_value);
+  ev.resync = resync;
+  {
+    std::lock_guard lock(m_stats_mutex);
+    ++m_stats.events;
+  }
+  m_emit(Record{Record::Kind::event, {}, std::move(ev), m_ref.display});
+}
+
+void ListWatchLoop::failed(const Error& error) {
+  // A failure after a quiet period starts the backoff afresh, as client-go's backoff manager does.
+  auto now = m_clock.now();
+  if (m_last_failure != std::chrono::steady_clock::time_point{} &&
+      now - m_last_failure > m_options.backoff_reset_after)
+    m_backoff = m_options.initial_backoff;
+  m_last_failure = now;
+  ++m_consecutive_failures;
+  {
+    std::lock_guard lock(m_stats_mutex);
+    ++m_stats.failures;
+    m_stats.failing = true;
+    m_stats.last_error = error.message;
+  }
+  if (m_consecutive_failures == m_options.failures_before_report && m_report)
+    m_report(m_ref.display + ": " + std::to_string(m_consecutive_failures) +
+             " failures in a row, still retrying: " + error.message);
+}
+
+void ListWatchLoop::succeeded() {
+  if (m_consecutive_failures >= m_options.failures_before_report && m_report)
+    m_report(m_ref.display + ": recovered after " + std::to_string(m_consecutive_failures) + " failures");
+  m_consecutive_failures = 0;
+  std::lock_guard lock(m_stats_mutex);
+  m_stats.failing = false;
+}
+
+void ListWatchLoop::backoff() {
+  // Jitter: up to +100% (client-go's jitter factor 1.0).
+  auto jitter = std::uniform_real_distribution<double>(0.0, 1.0)(m_random);
+  auto wait = duration_cast<milliseconds>(m_backoff * (1.0 + jitter));
+  m_backoff = std::min(m_backoff * 2, m_options.max_backoff);
+  // Sleep in short slices so stop() is honoured within 100 ms.
+  auto until = m_clock.now() + wait;
+  while (!stopped() && m_clock.now() < until)
+    m_clock.sleep_for(std::min<nanoseconds>(until - m_clock.now(), milliseconds(100)));
+}
+
+}  // namespace ktape::recorder

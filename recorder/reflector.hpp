@@ -1,0 +1,119 @@
+#pragma once
+// The list+watch loop for one resource, shaped like client-go's Reflector (CONVENTIONS.md):
+// paginated LIST, then WATCH from its resourceVersion with bookmarks and a randomized server
+// timeout; a clean close re-watches from the last resourceVersion without relisting; a 410 relists
+// and records the difference (creates, patches and deletes marked as a resync); failures back off
+// with jitter (800 ms doubling to 30 s, reset after a quiet period). Nothing is dropped silently: a
+// resource that keeps failing is reported, and recovers by itself.
+//
+// The loop keeps each object's last recorded state (compact JSON, server-set noise stripped) to
+// turn updates into patches: strategic merge for built-in types, JSON merge patch for custom ones.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "formats/recording.hpp"
+#include "kube/clock.hpp"
+#include "recorder/record.hpp"
+#include "recorder/source.hpp"
+
+namespace ktape::recorder {
+
+struct ResourceRef {
+  formats::GroupVersionResource gvr;
+  std::string kind;       // "Deployment": set on list items, which the server sends without it
+  bool strategic = true;  // built-in type: strategic merge patches; custom resource: merge patches
+  std::string display;    // "deployments.apps", for messages and the summary
+};
+
+struct LoopOptions {
+  std::size_t page_size = 500;                     // LIST limit per page
+  std::chrono::seconds min_watch_timeout{300};     // server timeout drawn from [min, 2*min), as client-go
+  std::chrono::milliseconds initial_backoff{800};  // client-go's reflector: 800 ms doubling ...
+  std::chrono::milliseconds max_backoff{30000};    // ... up to 30 s
+  std::chrono::seconds backoff_reset_after{120};   // a failure-free period that resets the backoff
+  std::chrono::milliseconds min_watch_life{1000};  // a watch that closes sooner with no events is a failure
+  bool initial_as_snapshot = true;                 // first LIST -> snapshot objects; false -> creates
+  bool watch = true;                               // false: list once and return (snapshot mode)
+  bool keep_managed_fields = false;                // keep metadata.managedFields in what is recorded
+  unsigned failures_before_report = 3;             // consecutive failures before stderr hears of it
+  std::function<bool(const formats::Value&)> accept;  // client-side filter (namespace globs); empty: all
+  std::function<void(formats::Value&)> transform;     // applied before recording (redaction); may be empty
+  std::uint64_t seed = 0;                             // jitter; 0 = from std::random_device
+};
+
+struct LoopStats {
+  std::uint64_t events = 0;    // events emitted (creates, patches, deletes)
+  std::uint64_t objects = 0;   // snapshot objects emitted
+  std::uint64_t lists = 0;     // successful LISTs (relists included)
+  std::uint64_t relists = 0;   // LISTs after a 410
+  std::uint64_t watches = 0;   // WATCH requests started
+  std::uint64_t failures = 0;  // failed requests
+  bool failing = false;        // the last request failed
+  std::string last_error;      // message of the last failure, "" when none
+};
+
+class ListWatchLoop {
+ public:
+  using Emit = std::function<void(Record)>;
+  using Stamp = std::function<std::int64_t()>;             // nanoseconds since the recording began
+  using Report = std::function<void(const std::string&)>;  // one line for stderr
+
+  ListWatchLoop(ResourceRef ref, Source& source, kube::Clock& clock, Stamp stamp, Emit emit, Report report,
+                LoopOptions options);
+
+  // Runs until stop(), or after the first successful list when options.watch is false.
+  void run();
+  // Ends run() soon, from any thread: cancels the watch in flight and any backoff.
+  void stop();
+  LoopStats stats() const;
+  const ResourceRef& resource() const { return m_ref; }
+
+ private:
+  enum class WatchEnd { stopped, relist };
+  enum class ListMode { snapshot, creates, resync };
+
+  Result<std::vector<formats::Value>> list_all();
+  void apply_list(std::vector<formats::Value> items, ListMode mode);
+  WatchEnd watch_until_relist();
+  Result<bool> consume(WatchStream& stream, std::size_t& count);
+  void handle(WatchEvent event);
+  void record_upsert(const std::string& key, formats::Value object, bool resync);
+  void record_delete(const std::string& key, const formats::Value& object, bool resync);
+  void emit_event(formats::Method method, const formats::Value& object, formats::Value template_value,
+                  bool resync);
+  bool prepare(formats::Value& object);
+  void failed(const Error& error);
+  void succeeded();
+  void backoff();
+  bool stopped() const { return m_stop.load(std::memory_order_acquire); }
+
+  ResourceRef m_ref;
+  Source& m_source;
+  kube::Clock& m_clock;
+  Stamp m_stamp;
+  Emit m_emit;
+  Report m_report;
+  LoopOptions m_options;
+  std::mt19937_64 m_random;
+
+  std::atomic<bool> m_stop{false};
+  std::mutex m_stream_mutex;
+  WatchStream* m_stream = nullptr;  // the watch in flight, for stop()
+
+  std::string m_resource_version;
+  std::unordered_map<std::string, std::string> m_last;  // "ns/name" -> last recorded JSON
+  std::chrono::milliseconds m_backoff;
+  std::chrono::steady_clock::time_point m_last_failure{};
+  unsigned m_consecutive_failures = 0;
+
+  mutable std::mutex m_stats_mutex;
+  LoopStats m_stats;
+};
+
+}  // namespace ktape::recorder

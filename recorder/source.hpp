@@ -1,0 +1,48 @@
+#pragma once
+// The seam between the list+watch loop and a server: one resource of one target. The recorder
+// adapts kube::Client to it; tests script it and assert the exact requests the loop makes.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/error.hpp"
+#include "formats/value.hpp"
+
+namespace ktape::recorder {
+
+struct ListPage {
+  std::vector<formats::Value> items;
+  std::string resource_version;  // the list's resourceVersion (on every page)
+  std::string continue_token;    // "" on the last page
+};
+
+struct WatchEvent {
+  enum class Type { added, modified, deleted, bookmark };
+  Type type = Type::added;
+  formats::Value object;  // for a bookmark: only metadata.resourceVersion matters
+};
+
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // The next event; nullopt when the server closed the stream cleanly. A 410 (in the stream or as
+  // the answer) is an Error of kind expired; cancel() makes it a cancelled Error.
+  virtual Result<std::optional<WatchEvent>> next() = 0;
+  // Unblocks next() from another thread.
+  virtual void cancel() = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // One page of a LIST at the latest state: the first page with an empty continue token, the
+  // next ones with the previous page's. An expired continue token is an expired Error.
+  virtual Result<ListPage> list(const std::string& continue_token, std::size_t limit) = 0;
+  // A WATCH from `resource_version` with bookmarks, closed by the server after `timeout`.
+  virtual Result<std::unique_ptr<WatchStream>> watch(const std::string& resource_version,
+                                                     std::chrono::seconds timeout) = 0;
+};
+
+}  // namespace ktape::recorder

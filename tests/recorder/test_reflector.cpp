@@ -1,0 +1,227 @@
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <variant>
+
+#include "formats/json.hpp"
+#include "recorder/reflector.hpp"
+
+using namespace ktape;
+using namespace ktape::recorder;
+using formats::Method;
+using formats::parse_json;
+using formats::Value;
+
+namespace {
+
+class FakeClock : public kube::Clock {
+ public:
+  std::chrono::steady_clock::time_point now() const override { return m_now; }
+  std::chrono::system_clock::time_point wall_now() const override { return {}; }
+  void sleep_for(std::chrono::nanoseconds d) override {
+    m_now += d;
+    slept += d;
+  }
+  std::chrono::nanoseconds slept{0};
+
+ private:
+  std::chrono::steady_clock::time_point m_now{std::chrono::hours(1)};
+};
+
+Value pod(const std::string& name, const std::string& rv, const std::string& image = "nginx") {
+  auto v = parse_json(R"({"metadata":{"name":"","namespace":"ns","resourceVersion":"","uid":"u-)" + name +
+                      R"("},"spec":{"containers":[{"name":"c","image":")" + image + R"("}]}})");
+  v->at({"metadata"})->set("name", name);
+  v->at({"metadata"})->set("resourceVersion", rv);
+  return *v;
+}
+
+struct ExpectList {
+  std::string continue_token;
+  Result<ListPage> answer;
+};
+struct ExpectWatch {
+  std::string resource_version;
+  Result<std::vector<WatchEvent>> events;  // an error here is the watch request's answer
+  std::optional<Error> end;                // how the stream ends after its events; nullopt: clean close
+};
+using Step = std::variant<ExpectList, ExpectWatch>;
+
+class ScriptedStream : public WatchStream {
+ public:
+  ScriptedStream(std::vector<WatchEvent> events, std::optional<Error> end)
+      : m_events(std::move(events)), m_end(end) {}
+  Result<std::optional<WatchEvent>> next() override {
+    if (m_next < m_events.size()) return std::optional{m_events[m_next++]};
+    if (m_end) return fail(*m_end);
+    return std::optional<WatchEvent>{};
+  }
+  void cancel() override {}
+
+ private:
+  std::vector<WatchEvent> m_events;
+  std::size_t m_next = 0;
+  std::optional<Error> m_end;
+};
+
+// Plays a script of expected requests, checking each request's exact arguments; when the script
+// runs out it stops the loop.
+class ScriptedSource : public Source {
+ public:
+  std::deque<Step> script;
+  ListWatchLoop* loop = nullptr;
+  std::vector<std::string> requests;
+
+  Result<ListPage> list(const std::string& token, std::size_t limit) override {
+    requests.push_back("list continue=" + token);
+    CHECK(limit == 500);
+    if (script.empty() || !std::holds_alternative<ExpectList>(script.front())) return done();
+    auto step = std::get<ExpectList>(script.front());
+    script.pop_front();
+    CHECK(token == step.continue_token);
+    return step.answer;
+  }
+
+  Result<std::unique_ptr<WatchStream>> watch(const std::string& rv, std::chrono::seconds timeout) override {
+    requests.push_back("watch rv=" + rv);
+    CHECK(timeout >= std::chrono::seconds(300));
+    CHECK(timeout < std::chrono::seconds(600));
+    if (script.empty() || !std::holds_alternative<ExpectWatch>(script.front())) return done();
+    auto step = std::get<ExpectWatch>(script.front());
+    script.pop_front();
+    CHECK(rv == step.resource_version);
+    if (!step.events) return fail(step.events.error());
+    return std::unique_ptr<WatchStream>(new ScriptedStream(*step.events, step.end));
+  }
+
+ private:
+  tl::unexpected<Error> done() {
+    loop->stop();
+    return fail(ErrorKind::cancelled, "script done");
+  }
+};
+
+ListPage page(std::vector<Value> items, std::string rv, std::string token = "") {
+  return ListPage{std::move(items), std::move(rv), std::move(token)};
+}
+
+WatchEvent ev(WatchEvent::Type t, Value object) { return WatchEvent{t, std::move(object)}; }
+
+Value bookmark(const std::string& rv) {
+  Value v;
+  v["metadata"].set("resourceVersion", rv);
+  return v;
+}
+
+struct Harness {
+  FakeClock clock;
+  ScriptedSource source;
+  std::vector<Record> records;
+  std::vector<std::string> reports;
+  std::int64_t t = 0;
+  std::unique_ptr<ListWatchLoop> loop;
+
+  explicit Harness(LoopOptions options = {}) {
+    options.seed = 42;
+    ResourceRef ref{{"", "v1", "pods"}, "Pod", true, "pods"};
+    loop = std::make_unique<ListWatchLoop>(
+        ref, source, clock, [this] { return ++t; }, [this](Record r) { records.push_back(std::move(r)); },
+        [this](const std::string& m) { reports.push_back(m); }, options);
+    source.loop = loop.get();
+  }
+
+  std::vector<std::string> summary() const {
+    std::vector<std::string> out;
+    for (const auto& r : records) {
+      if (r.kind == Record::Kind::listed) out.push_back("listed");
+      if (r.kind == Record::Kind::snapshot_object)
+        out.push_back("object " + std::string(r.object.string_at({"metadata", "name"})));
+      if (r.kind == Record::Kind::event)
+        out.push_back(std::string(formats::method_name(r.event.method)) + " " + r.event.name +
+                      (r.event.resync ? " (resync)" : ""));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("list+watch loop: pages, re-watch after a clean close, relist after a 410") {
+  Harness h;
+  using T = WatchEvent::Type;
+  h.source.script = {
+      ExpectList{"", page({pod("a", "5")}, "10", "tok1")},
+      ExpectList{"tok1", page({pod("b", "7")}, "10")},
+      ExpectWatch{"10",
+                  std::vector{ev(T::added, pod("c", "11")), ev(T::modified, pod("a", "12", "nginx:2")),
+                              ev(T::modified, pod("a", "13", "nginx:2")), ev(T::bookmark, bookmark("15"))},
+                  std::nullopt},
+      ExpectWatch{"15", std::vector{ev(T::deleted, pod("c", "16"))},
+                  Error{ErrorKind::expired, "too old resource version: 15 (30)", 410, "Expired"}},
+      ExpectList{"", page({pod("a", "31", "nginx:3"), pod("d", "32")}, "40")},
+      ExpectWatch{"40", std::vector<WatchEvent>{}, Error{ErrorKind::expired, "too old", 410, "Expired"}},
+      ExpectList{"", page({pod("a", "31", "nginx:3"), pod("d", "32")}, "41")},
+  };
+  h.loop->run();
+  CHECK(h.source.requests == std::vector<std::string>{"list continue=", "list continue=tok1", "watch rv=10",
+                                                      "watch rv=15", "list continue=", "watch rv=40",
+                                                      "list continue=", "watch rv=41"});
+  CHECK(h.summary() == std::vector<std::string>{"object a", "object b", "listed", "create c", "patch a",
+                                                "delete c", "patch a (resync)", "create d (resync)",
+                                                "delete b (resync)"});
+  // The unchanged MODIFIED (only resourceVersion moved) was not recorded; the patch is strategic.
+  const Value& patch = h.records[4].event.template_value;
+  CHECK(formats::to_json(patch).find("nginx:2") != std::string::npos);
+  CHECK(patch.at({"metadata", "resourceVersion"}) == nullptr);
+  // Snapshot objects carry apiVersion and kind first and no resourceVersion.
+  const Value& a = h.records[0].object;
+  CHECK(a.as_object()[0].key == "apiVersion");
+  CHECK(a.string_at({"kind"}) == "Pod");
+  CHECK(a.at({"metadata", "resourceVersion"}) == nullptr);
+  auto stats = h.loop->stats();
+  CHECK(stats.relists == 2);
+  CHECK(stats.lists == 3);  // the first list took two pages
+}
+
+TEST_CASE("list+watch loop backs off on failures, reports a failing resource once, and recovers") {
+  Harness h;
+  using T = WatchEvent::Type;
+  Error refused{ErrorKind::transport, "connection refused", 0, {}};
+  h.source.script = {
+      ExpectList{"", fail(refused)},
+      ExpectList{"", fail(refused)},
+      ExpectList{"", fail(refused)},
+      ExpectList{"", page({}, "3")},
+      // Closed at once with nothing in it: a failure, not a hot loop.
+      ExpectWatch{"3", std::vector<WatchEvent>{}, std::nullopt},
+      ExpectWatch{"3", fail(refused), std::nullopt},
+      ExpectWatch{"3", std::vector{ev(T::added, pod("x", "4"))}, std::nullopt},
+  };
+  h.loop->run();
+  CHECK(h.summary() == std::vector<std::string>{"listed", "create x"});
+  REQUIRE(h.reports.size() == 2);
+  CHECK(h.reports[0] == "pods: 3 failures in a row, still retrying: connection refused");
+  CHECK(h.reports[1] == "pods: recovered after 3 failures");
+  // Five backoffs: 0.8 s, 1.6 s, 3.2 s, 6.4 s, 12.8 s, each with up to +100% jitter.
+  CHECK(h.clock.slept >= std::chrono::milliseconds(800 + 1600 + 3200 + 6400 + 12800));
+  CHECK(h.clock.slept <= std::chrono::milliseconds(2 * (800 + 1600 + 3200 + 6400 + 12800)));
+  CHECK(h.loop->stats().failures == 5);
+}
+
+TEST_CASE("list+watch loop in snapshot mode lists once; later loops record creates") {
+  LoopOptions snapshot;
+  snapshot.watch = false;
+  Harness h(snapshot);
+  h.source.script = {ExpectList{"", page({pod("a", "1"), pod("b", "2")}, "2")}};
+  h.loop->run();
+  CHECK(h.summary() == std::vector<std::string>{"object a", "object b", "listed"});
+  CHECK(h.source.requests.size() == 1);
+
+  LoopOptions late;
+  late.initial_as_snapshot = false;
+  late.accept = [](const Value& v) { return v.string_at({"metadata", "name"}) != "hidden"; };
+  Harness h2(late);
+  h2.source.script = {ExpectList{"", page({pod("a", "1"), pod("hidden", "2")}, "2")}};
+  h2.loop->run();
+  CHECK(h2.summary() == std::vector<std::string>{"create a", "listed"});
+}
