@@ -45,7 +45,7 @@ Scheduler::Submitted Scheduler::submit(Node node) {
   for (const std::string& uid : entry.blockers) m_uids[uid].waiters.push_back(id);
   entry.state = entry.blockers.empty() ? State::ready : State::waiting;
   bool ready = entry.state == State::ready;
-  m_nodes.emplace(id, std::move(entry));
+  m_nodes.emplace_back(std::move(entry));
   return Submitted{id, ready};
 }
 
@@ -57,27 +57,26 @@ std::vector<NodeId> Scheduler::created(std::string_view old_uid) {
   info.exists = true;
   info.failed = false;
   std::erase_if(info.carriers, [&](NodeId id) {
-    auto it = m_nodes.find(id);
-    if (it == m_nodes.end()) return true;
-    if (it->second.state != State::ready) return false;
-    m_nodes.erase(it);
-    ++m_done;
+    Entry* entry = find(id);
+    if (entry && entry->state != State::ready) return false;
+    if (entry) {
+      forget(id);
+      ++m_done;
+    }
     return true;
   });
-  for (NodeId waiter : std::exchange(info.waiters, {})) {
-    auto it = m_nodes.find(waiter);
-    if (it != m_nodes.end()) drop_blocker(waiter, it->second, old_uid, ready);
-  }
+  for (NodeId waiter : std::exchange(info.waiters, {}))
+    if (Entry* entry = find(waiter)) drop_blocker(waiter, *entry, old_uid, ready);
   return sorted(std::move(ready));
 }
 
 std::vector<NodeId> Scheduler::failed(NodeId id) {
   std::lock_guard lock(m_mutex);
   std::vector<NodeId> ready;
-  auto it = m_nodes.find(id);
-  if (it == m_nodes.end()) return ready;
-  std::string uid = std::move(it->second.node.uid);
-  m_nodes.erase(it);
+  Entry* entry = find(id);
+  if (!entry) return ready;
+  std::string uid = std::move(entry->node.uid);
+  forget(id);
   ++m_done;
   if (uid.empty()) return ready;
   UidInfo& info = m_uids[uid];
@@ -85,10 +84,10 @@ std::vector<NodeId> Scheduler::failed(NodeId id) {
   if (!info.carriers.empty() || info.exists) return ready;
   info.failed = true;
   for (NodeId waiter : std::exchange(info.waiters, {})) {
-    auto found = m_nodes.find(waiter);
-    if (found == m_nodes.end() || !contains(found->second.blockers, uid)) continue;
-    report(ProblemKind::failed_owner, waiter, found->second, {uid}, "");
-    drop_blocker(waiter, found->second, uid, ready);
+    Entry* found = find(waiter);
+    if (!found || !contains(found->blockers, uid)) continue;
+    report(ProblemKind::failed_owner, waiter, *found, {uid}, "");
+    drop_blocker(waiter, *found, uid, ready);
   }
   return sorted(std::move(ready));
 }
@@ -97,16 +96,18 @@ std::vector<NodeId> Scheduler::finish() {
   std::lock_guard lock(m_mutex);
   m_finished = true;
   std::vector<NodeId> ready;
-  for (auto& [id, entry] : m_nodes)
-    if (entry.state == State::waiting) release_unknown(id, entry, Why::finished, ready);
+  for (std::size_t i = 0; i < m_nodes.size(); ++i)
+    if (m_nodes[i] && m_nodes[i]->state == State::waiting)
+      release_unknown(m_first + i, *m_nodes[i], Why::finished, ready);
   return ready;
 }
 
 std::vector<NodeId> Scheduler::expire(NodeId before) {
   std::lock_guard lock(m_mutex);
   std::vector<NodeId> ready;
-  for (auto it = m_nodes.begin(); it != m_nodes.end() && it->first < before; ++it)
-    if (it->second.state == State::waiting) release_unknown(it->first, it->second, Why::window, ready);
+  for (std::size_t i = 0; i < m_nodes.size() && m_first + i < before; ++i)
+    if (m_nodes[i] && m_nodes[i]->state == State::waiting)
+      release_unknown(m_first + i, *m_nodes[i], Why::window, ready);
   return ready;
 }
 
@@ -118,7 +119,8 @@ std::vector<Problem> Scheduler::take_problems() {
 Scheduler::Counts Scheduler::counts() const {
   std::lock_guard lock(m_mutex);
   Counts counts;
-  for (const auto& [id, entry] : m_nodes) ++(entry.state == State::waiting ? counts.waiting : counts.ready);
+  for (const auto& slot : m_nodes)
+    if (slot) ++(slot->state == State::waiting ? counts.waiting : counts.ready);
   counts.done = m_done;
   return counts;
 }
@@ -145,6 +147,22 @@ void Scheduler::release_unknown(NodeId id, Entry& entry, Why why, std::vector<No
 bool Scheduler::unknown(const std::string& uid) const {
   auto it = m_uids.find(uid);
   return it == m_uids.end() || (!it->second.exists && !it->second.failed && it->second.carriers.empty());
+}
+
+Scheduler::Entry* Scheduler::find(NodeId id) {
+  if (id < m_first || id - m_first >= m_nodes.size()) return nullptr;
+  auto& slot = m_nodes[id - m_first];
+  return slot ? &*slot : nullptr;
+}
+
+const Scheduler::Entry* Scheduler::find(NodeId id) const { return const_cast<Scheduler*>(this)->find(id); }
+
+void Scheduler::forget(NodeId id) {
+  m_nodes[id - m_first].reset();
+  while (!m_nodes.empty() && !m_nodes.front()) {
+    m_nodes.pop_front();
+    ++m_first;
+  }
 }
 
 std::vector<NodeId> Scheduler::sorted(std::vector<NodeId> ids) const {

@@ -21,8 +21,9 @@
 // Thread safety: every member function may be called from any thread; one mutex serialises them.
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -130,8 +131,17 @@ class Scheduler {
               std::string_view why, std::vector<std::string> cycle = {});
   std::vector<NodeId> sorted(std::vector<NodeId> ids) const;
 
+  // The waiting or ready object `id`, or nullptr once it is done (or was never submitted).
+  Entry* find(NodeId id);
+  const Entry* find(NodeId id) const;
+  // Frees the slot of a finished object, and the finished slots at the front.
+  void forget(NodeId id);
+
   mutable std::mutex m_mutex;
-  std::map<NodeId, Entry> m_nodes;  // waiting and ready objects, by submission order
+  // Slot i holds object m_first + i, empty once done: O(1) by id, and memory for the span from the
+  // oldest unfinished object on (a window, in a streaming replay).
+  std::deque<std::optional<Entry>> m_nodes;
+  NodeId m_first = 0;
   std::unordered_map<std::string, UidInfo> m_uids;
   std::vector<Problem> m_problems;
   NodeId m_next = 0;

@@ -38,9 +38,9 @@ std::vector<std::string> Scheduler::find_cycle(const std::string& from, const st
     auto info = m_uids.find(uid);
     if (info == m_uids.end()) continue;
     for (NodeId waiter : info->second.waiters) {
-      auto it = m_nodes.find(waiter);
-      if (it == m_nodes.end() || it->second.state != State::waiting) continue;
-      const Entry& below = it->second;
+      const Entry* below_entry = find(waiter);
+      if (!below_entry || below_entry->state != State::waiting) continue;
+      const Entry& below = *below_entry;
       if (below.node.uid.empty() || toward.contains(below.node.uid)) continue;
       if (std::find(below.blockers.begin(), below.blockers.end(), uid) == below.blockers.end()) continue;
       toward.emplace(below.node.uid, uid);
@@ -57,7 +57,7 @@ std::string Scheduler::label_of_uid(const std::string& uid) const {
   auto info = m_uids.find(uid);
   if (info != m_uids.end())
     for (NodeId carrier : info->second.carriers)
-      if (auto it = m_nodes.find(carrier); it != m_nodes.end()) return it->second.node.label;
+      if (const Entry* entry = find(carrier)) return entry->node.label;
   return "uid " + uid;
 }
 
