@@ -158,7 +158,7 @@ void Builder::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anc
       if (m_anchors.size() <= anchor) m_anchors.resize(anchor + 1);
       m_anchors[anchor] = Value(text);
     }
-    return set_key(mark, text, merge);
+    return set_key(mark, plain ? yaml_detail::plain_key(text) : text, merge);
   }
   if (!resolvable) return add(Value(text), anchor);
   auto r = yaml_detail::resolve_plain(text);
@@ -258,7 +258,7 @@ tl::unexpected<Error> parse_error(const YAML::Mark& mark, std::size_t first_line
 
 }  // namespace
 
-Result<Value> parse_yaml(std::string_view text, std::size_t first_line) {
+Result<Value> yaml_detail::parse_yaml_with_yaml_cpp(std::string_view text, std::size_t first_line) {
   ViewBuffer buffer(text);
   std::istream in(&buffer);
   try {
@@ -280,6 +280,11 @@ Result<Value> parse_yaml(std::string_view text, std::size_t first_line) {
   } catch (const YAML::Exception& e) {
     return parse_error(e.mark, first_line, e.msg);
   }
+}
+
+Result<Value> parse_yaml(std::string_view text, std::size_t first_line) {
+  if (auto fast = yaml_detail::parse_block_subset(text)) return std::move(*fast);
+  return yaml_detail::parse_yaml_with_yaml_cpp(text, first_line);
 }
 
 }  // namespace ktape::formats

@@ -150,6 +150,20 @@ Resolved resolve_numeric(std::string_view s) {
 
 }  // namespace
 
+std::string plain_key(std::string_view text) {
+  auto r = resolve_plain(text);
+  switch (r.kind) {
+    case PlainKind::null:
+      return "null";
+    case PlainKind::boolean:
+      return r.boolean ? "true" : "false";
+    case PlainKind::number:
+      return std::move(r.number);
+    default:
+      return std::string(text);
+  }
+}
+
 Resolved resolve_plain(std::string_view s) {
   if (s.empty()) return Resolved{PlainKind::null, false, {}};
   switch (s[0]) {

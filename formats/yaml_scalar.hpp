@@ -13,8 +13,12 @@
 //         reads them as strings, and the emitter always quotes them.
 //   "<<" is the merge key (only meaningful as a mapping key).
 // Everything else is a string.
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "formats/error.hpp"
+#include "formats/value.hpp"
 
 namespace ktape::formats::yaml_detail {
 
@@ -28,6 +32,10 @@ struct Resolved {
 
 Resolved resolve_plain(std::string_view text);
 
+// A plain mapping key as sigs.k8s.io/yaml turns it into a JSON key: by its resolved value
+// ("yes" -> "true", "0x1F" -> "31", "~" -> "null"), so that both reader paths agree.
+std::string plain_key(std::string_view text);
+
 // True when `text` written as a plain scalar would read back as this very string: it resolves to
 // a string and its characters are safe unquoted on one line (no indicators, no ": " or " #", no
 // leading or trailing space, no control characters).
@@ -40,5 +48,15 @@ long decode_utf8(std::string_view text, std::size_t& i);
 // YAML's c-printable set minus the characters YAML 1.1 readers treat as line breaks (U+0085,
 // U+2028, U+2029) and the byte-order mark: these may appear unescaped in any scalar.
 bool is_printable(long code_point);
+
+// The fast path of parse_yaml: the block subset that ktape and kubectl write (block mappings and
+// sequences, plain, single-line quoted and literal block scalars, {} and [], comment lines before
+// the content). nullopt for anything else (flow collections, anchors, tags, comments inside,
+// multi-line plain or quoted scalars, folded scalars, errors): the caller then uses yaml-cpp, which
+// also produces the error messages. Whatever it accepts, it reads exactly as yaml-cpp does.
+std::optional<Value> parse_block_subset(std::string_view text);
+
+// parse_yaml without the fast path (the oracle for the fast path in tests).
+Result<Value> parse_yaml_with_yaml_cpp(std::string_view text, std::size_t first_line);
 
 }  // namespace ktape::formats::yaml_detail

@@ -6,6 +6,7 @@
 
 #include "formats/json.hpp"
 #include "formats/yaml.hpp"
+#include "formats/yaml_scalar.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -448,8 +449,84 @@ TEST_CASE("property: parse_yaml(to_yaml(v)) == v, and yaml-cpp reads the same st
     if (!back) FAIL(back.error().message);
     CAPTURE(first_difference(v, *back));
     REQUIRE(*back == v);
+    // The fast path reads everything ktape writes, and agrees with yaml-cpp's path.
+    auto fast = yaml_detail::parse_block_subset(text);
+    if ((v.is_object() || v.is_array()) && v.size() > 0) REQUIRE(fast);
+    if (fast) CHECK(first_difference(v, *fast) == "");
+    auto slow = yaml_detail::parse_yaml_with_yaml_cpp(text, 1);
+    REQUIRE(slow);
+    CHECK(first_difference(v, *slow) == "");
     YAML::Node node;
     REQUIRE_NOTHROW(node = YAML::Load(text));
     check_against_yaml_cpp(node, v);
   }
+}
+
+TEST_CASE("the fast path either declines or reads exactly what yaml-cpp reads") {
+  const std::vector<std::string> inputs = {"a: 1\nb:\n  c: [1, 2]\n",
+                                           "a: &x 1\nb: *x\n",
+                                           "a: !!str 1\n",
+                                           "a: >\n  folded\n  text\n",
+                                           "a: plain\n  continued\n",
+                                           "a:    spaced   \nb: 2\n",
+                                           "a: 1 # comment\n",
+                                           "# lead\n---\na: 1\n",
+                                           "a:\n- 1\n-   2\n",
+                                           "a:\n  - 1\n  - 2\nb: 3\n",
+                                           "- a: 1\n  b: 2\n- c\n",
+                                           "a: 'it''s'\n",
+                                           "a: \"multi\n  line\"\n",
+                                           "a: |\n  x\n b: 1\n",
+                                           "a: |\n\n  x\n\n\nb: 1\n",
+                                           "a: |+\n  x\n\n",
+                                           "a: |1\n  x\n",
+                                           "a:\n  b: 1\n   c: 2\n",
+                                           "a: 1\n\tb: 2\n",
+                                           "a: 1\r\nb: 2\r\n",
+                                           "a: b: c\n",
+                                           "? a\n: 1\n",
+                                           "a: -\n",
+                                           "a: 1\n...\n",
+                                           "a: \"\\N\\_\\L\\P\"\n",
+                                           "a: \"\\uD83D\\uDE00\"\n",
+                                           "a:\n-\n  b: 1\n- - x\n  - y\n",
+                                           "key with spaces: v\n",
+                                           "a: {}\nb: []\nc: {x: 1}\n",
+                                           "a: \"q\" # c\n",
+                                           "\"k\": v\n'k2': v\n"};
+  for (const auto& in : inputs) {
+    CAPTURE(in);
+    auto fast = yaml_detail::parse_block_subset(in);
+    auto slow = yaml_detail::parse_yaml_with_yaml_cpp(in, 1);
+    if (fast) {
+      REQUIRE(slow);
+      CHECK(first_difference(*slow, *fast) == "");
+    }
+  }
+  // Mutations of documents ktape writes: whatever the fast path still accepts, yaml-cpp reads alike.
+  Generator gen(5);
+  std::mt19937 rng(77);
+  const std::string alphabet = " -:#\n\"'|\\{}[]&*!a1~<>.0+";
+  int accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text = to_yaml(gen.object(0));
+    if (text.size() < 2) continue;
+    for (int m = 0; m < 1 + i % 5; ++m) {
+      if (text.empty()) break;
+      std::size_t at = rng() % text.size();
+      if (rng() % 2 == 0) {
+        text.erase(at, 1);
+      } else {
+        text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    CAPTURE(text);
+    auto fast = yaml_detail::parse_block_subset(text);
+    if (!fast) continue;
+    ++accepted;
+    auto slow = yaml_detail::parse_yaml_with_yaml_cpp(text, 1);
+    REQUIRE(slow);
+    CHECK(first_difference(*slow, *fast) == "");
+  }
+  CHECK(accepted > 500);
 }
