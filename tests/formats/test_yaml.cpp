@@ -265,17 +265,19 @@ TEST_CASE("parse_yaml resolves plain scalars as Kubernetes does") {
 
 TEST_CASE("parse_yaml expands anchors, aliases and merge keys") {
   auto v = parse_yaml(
-      "base: &b {x: 1, y: 2}\n"
+      "base: &b {x: 1, z: 2}\n"
       "list: [&s str, *s]\n"
-      "merged:\n  <<: *b\n  y: 3\n"
+      "merged:\n  <<: *b\n  z: 3\n"
       "many:\n  <<: [{a: 1}, {a: 2, b: 2}]\n");
   REQUIRE(v);
-  CHECK(*v == json(R"({"base":{"x":1,"y":2},"list":["str","str"],"merged":{"x":1,"y":3},
+  CHECK(*v == json(R"({"base":{"x":1,"z":2},"list":["str","str"],"merged":{"x":1,"z":3},
                        "many":{"a":1,"b":2}})"));
   // A quoted "<<" is an ordinary key.
   CHECK(*parse_yaml("'<<': 1\n") == json(R"({"<<":1})"));
   // Repeated keys: the last one wins, as in go-yaml.
   CHECK(*parse_yaml("a: 1\na: 2\n") == json(R"({"a":2})"));
+  // Plain keys become JSON keys by their resolved value, as sigs.k8s.io/yaml converts them.
+  CHECK(*parse_yaml("y: 1\n0x1F: 2\n~: 3\n'y': 4\n") == json(R"({"true":1,"31":2,"null":3,"y":4})"));
 }
 
 TEST_CASE("parse_yaml reports errors with line numbers counted from first_line") {
