@@ -33,6 +33,13 @@ std::string hex(const unsigned char* bytes, unsigned size) {
 
 }  // namespace
 
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  return hex(digest, size);
+}
+
 Result<std::string> sha256_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(io_error("cannot open", path));

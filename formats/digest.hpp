@@ -2,11 +2,14 @@
 // Integrity sidecars: NAME.sha256 beside a recording, in sha256sum's format
 // ("<64 hex digits>  <file name>\n"), so `sha256sum -c NAME.sha256` checks it too.
 #include <string>
+#include <string_view>
 
 #include "formats/error.hpp"
 
 namespace ktape::formats {
 
+// Lowercase hex SHA-256 of `bytes`.
+std::string sha256_hex(std::string_view bytes);
 // Lowercase hex SHA-256 of a file's bytes as stored (compressed files are hashed compressed).
 Result<std::string> sha256_file(const std::string& path);
 // The sidecar's path: path + ".sha256".

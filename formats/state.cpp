@@ -1,0 +1,69 @@
+#include "formats/state.hpp"
+
+#include <cctype>
+
+#include "formats/patch.hpp"
+
+namespace ktape::formats {
+
+std::string guess_plural(std::string_view kind) {
+  std::string lower(kind);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return normalize_plural(lower + "s");
+}
+
+RecordedState::RecordedState(PluralResolver resolver) : m_resolver(std::move(resolver)) {
+  if (!m_resolver) m_resolver = [](std::string_view, std::string_view kind) { return guess_plural(kind); };
+}
+
+std::string RecordedState::key(std::string_view api_version, std::string_view resource,
+                               std::string_view namespace_name, std::string_view name) {
+  std::string k;
+  k.reserve(api_version.size() + resource.size() + namespace_name.size() + name.size() + 3);
+  k.append(api_version)
+      .append("|")
+      .append(resource)
+      .append("|")
+      .append(namespace_name)
+      .append("|")
+      .append(name);
+  return k;
+}
+
+Result<void> RecordedState::apply(const RecordingEntry& entry) {
+  if (entry.kind == RecordingEntry::Kind::object) {
+    const Value& o = entry.object;
+    auto api_version = o.string_at({"apiVersion"});
+    auto resource = m_resolver(api_version, o.string_at({"kind"}));
+    m_objects[key(api_version, resource, o.string_at({"metadata", "namespace"}),
+                  o.string_at({"metadata", "name"}))] = o;
+    return {};
+  }
+  const ResourcePatch& ev = entry.event;
+  std::string k = key(ev.resource.api_version(), ev.resource.resource, ev.namespace_name, ev.name);
+  auto describe = [&] {
+    return ev.resource.api_version() + " " + ev.resource.resource + " " +
+           (ev.namespace_name.empty() ? ev.name : ev.namespace_name + "/" + ev.name);
+  };
+  switch (ev.method) {
+    case Method::create:
+      m_objects[k] = ev.template_value;
+      return {};
+    case Method::remove:
+      if (m_objects.erase(k) == 0)
+        return fail(ErrorKind::not_found, "delete of " + describe() + ", which does not exist");
+      return {};
+    case Method::patch: {
+      auto it = m_objects.find(k);
+      if (it == m_objects.end())
+        return fail(ErrorKind::not_found, "patch of " + describe() + ", which does not exist");
+      auto patched = apply_strategic_merge_patch(it->second, ev.template_value);
+      if (!patched) return fail(with_context(patched.error(), "patch of " + describe()));
+      it->second = std::move(*patched);
+      return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace ktape::formats

@@ -1,0 +1,43 @@
+#pragma once
+// The state a recording describes at a point in time: its snapshot objects, then its events
+// applied in order (creates, strategic/merge patches, deletes). Used to check recordings against a
+// cluster, to show a recording's state, and to seek in a replay.
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "formats/error.hpp"
+#include "formats/recording.hpp"
+#include "formats/value.hpp"
+
+namespace ktape::formats {
+
+// The plural resource of a kind ("apps/v1", "Deployment" -> "deployments").
+using PluralResolver = std::function<std::string(std::string_view api_version, std::string_view kind)>;
+
+// Lowercase kind + "s", corrected for the built-in kinds whose plural differs (normalize_plural).
+// Right for every built-in kind and for most custom ones; pass a discovery-backed resolver for
+// custom resources with irregular plurals.
+std::string guess_plural(std::string_view kind);
+
+class RecordedState {
+ public:
+  explicit RecordedState(PluralResolver resolver = {});
+
+  // Applies one entry. A patch or delete of an object the state does not hold, or a patch that
+  // does not apply, is an Error (the state is unchanged); a create of an object it holds replaces it.
+  Result<void> apply(const RecordingEntry& entry);
+
+  // Objects by key(), ordered.
+  const std::map<std::string, Value>& objects() const { return m_objects; }
+  // "apps/v1|deployments|shop|web" ("" namespace for cluster-scoped objects).
+  static std::string key(std::string_view api_version, std::string_view resource,
+                         std::string_view namespace_name, std::string_view name);
+
+ private:
+  PluralResolver m_resolver;
+  std::map<std::string, Value> m_objects;
+};
+
+}  // namespace ktape::formats
