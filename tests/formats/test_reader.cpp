@@ -1,0 +1,289 @@
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "formats/json.hpp"
+#include "formats/reader.hpp"
+#include "formats/yaml.hpp"
+
+using namespace ktape;
+using namespace ktape::formats;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ktape-reader-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    m_dir = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() { std::filesystem::remove_all(m_dir); }
+  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+
+ private:
+  std::filesystem::path m_dir;
+};
+
+DocumentReader reader_over(std::string text, std::string name = "rec.yaml") {
+  return DocumentReader(memory_source(std::move(text)), std::move(name));
+}
+
+// Reads every document; the error (if any) ends the list.
+struct ReadAll {
+  std::vector<Document> documents;
+  std::optional<Error> error;
+};
+
+ReadAll read_all(DocumentReader& reader) {
+  ReadAll all;
+  while (true) {
+    auto d = reader.next();
+    if (!d) {
+      all.error = d.error();
+      CHECK(reader.next().value_or(Document{}) == std::nullopt);  // the reader has ended
+      return all;
+    }
+    if (!*d) return all;
+    all.documents.push_back(std::move(**d));
+  }
+}
+
+ReadAll read_text(std::string text) {
+  auto reader = reader_over(std::move(text));
+  return read_all(reader);
+}
+
+Value json(std::string_view text) {
+  auto v = parse_json(text);
+  REQUIRE(v);
+  return *v;
+}
+
+// Resident memory of this process in bytes (Linux).
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+void write_file(const std::string& path, Compression c, const std::string& text) {
+  auto sink = open_sink(path, c, Overwrite::yes);
+  REQUIRE(sink);
+  REQUIRE((*sink)->write(text));
+  REQUIRE((*sink)->close());
+}
+
+}  // namespace
+
+TEST_CASE("DocumentReader yields documents with their number, line and leading comments") {
+  auto all = read_text(
+      "# ktape: {\"formatVersion\":1}\n"
+      "---\n"
+      "a: 1\n"
+      "---\n"
+      "# about b\n"
+      "#tight\n"
+      "\n"
+      "b: [1, 2]\n"
+      "--- # marker comment\n"
+      "c: |\n"
+      "  x\n"
+      "...\n"
+      "--- {d: 1}\n");
+  REQUIRE_FALSE(all.error);
+  REQUIRE(all.documents.size() == 4);
+  CHECK(all.documents[0].value == json(R"({"a":1})"));
+  CHECK(all.documents[0].number == 1);
+  CHECK(all.documents[0].line == 3);
+  CHECK(all.documents[0].comments == std::vector<std::string>{"ktape: {\"formatVersion\":1}"});
+  CHECK(all.documents[1].value == json(R"({"b":[1,2]})"));
+  CHECK(all.documents[1].line == 8);
+  CHECK(all.documents[1].comments == std::vector<std::string>{"about b", "tight"});
+  CHECK(all.documents[2].value == json(R"({"c":"x\n"})"));
+  CHECK(all.documents[2].comments == std::vector<std::string>{"marker comment"});
+  CHECK(all.documents[3].value == json(R"({"d":1})"));
+  CHECK(all.documents[3].number == 4);
+  CHECK(all.documents[3].line == 13);
+}
+
+TEST_CASE("DocumentReader skips empty documents and carries their comments forward") {
+  auto all = read_text("---\n---\n# lonely\n---\n\n---\nx: 1\n---\n~\n---\n# trailing\n");
+  REQUIRE_FALSE(all.error);
+  REQUIRE(all.documents.size() == 1);
+  CHECK(all.documents[0].value == json(R"({"x":1})"));
+  CHECK(all.documents[0].comments == std::vector<std::string>{"lonely"});
+  CHECK(read_text("").documents.empty());
+  CHECK(read_text("\xEF\xBB\xBFk: v\n").documents.at(0).value == json(R"({"k":"v"})"));
+}
+
+TEST_CASE("DocumentReader expands a List into its items") {
+  auto all = read_text(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n"
+      "---\n# the list\napiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n"
+      "- kind: Pod\n  metadata: {name: b}\n"
+      "---\nkind: PodList\nitems: []\n"
+      "---\nkind: Last\n");
+  REQUIRE_FALSE(all.error);
+  REQUIRE(all.documents.size() == 4);
+  CHECK(all.documents[1].value.string_at({"metadata", "name"}) == "a");
+  CHECK(all.documents[1].number == 2);
+  CHECK(all.documents[1].line == 6);
+  CHECK(all.documents[1].comments == std::vector<std::string>{"the list"});
+  CHECK(all.documents[2].value.string_at({"metadata", "name"}) == "b");
+  CHECK(all.documents[2].number == 2);
+  CHECK(all.documents[3].value.string_at({"kind"}) == "Last");
+  CHECK(all.documents[3].number == 4);
+  auto bad = read_text("kind: List\nitems:\n- 1\n");
+  REQUIRE(bad.error);
+  CHECK(bad.error->message == "rec.yaml: document 1 (line 1): item 1 of the List is a number, not a mapping");
+}
+
+TEST_CASE("malformed YAML mid-file ends the reader after the documents before it") {
+  auto all = read_text("a: 1\n---\nb: 2\n---\nc: [1, 2\nd: 3\n---\ne: 5\n");
+  REQUIRE(all.documents.size() == 2);
+  REQUIRE(all.error);
+  CHECK(all.error->kind == ErrorKind::parse);
+  CHECK(all.error->message.rfind("rec.yaml: document 3 (line 5): line ", 0) == 0);
+}
+
+TEST_CASE("a document that is not a mapping is an error naming file, document and line") {
+  auto all = read_text("a: 1\n---\n\n# c\n- x\n- y\n");
+  REQUIRE(all.documents.size() == 1);
+  REQUIRE(all.error);
+  CHECK(all.error->message == "rec.yaml: document 2 (line 5): expected a mapping, found a sequence");
+  CHECK(read_text("just a string\n").error->message ==
+        "rec.yaml: document 1 (line 1): expected a mapping, found a string");
+}
+
+TEST_CASE("a truncated last document is an error after every complete document") {
+  auto all = read_text("a: 1\n---\nb: \"unclosed\n  more: 2\n");
+  REQUIRE(all.documents.size() == 1);
+  REQUIRE(all.error);
+  CHECK(all.error->message.rfind("rec.yaml: document 2 (line 3): line 3: a quoted scalar is not closed", 0) ==
+        0);
+  auto flow = read_text("a: 1\n---\nb: [1, 2,\n");
+  REQUIRE(flow.error);
+  CHECK(flow.documents.size() == 1);
+}
+
+TEST_CASE("DocumentReader reads gzip and zstd by magic bytes, whatever the name") {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "---\nkind: Pod\nmetadata:\n  name: pod-" + std::to_string(i) + "\n";
+  for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
+    CAPTURE(static_cast<int>(c));
+    std::string path = dir.path("recording.yaml");
+    write_file(path, c, text);
+    auto reader = DocumentReader::open(path);
+    REQUIRE(reader);
+    auto all = read_all(*reader);
+    REQUIRE_FALSE(all.error);
+    REQUIRE(all.documents.size() == 2000);
+    CHECK(all.documents[1999].value.string_at({"metadata", "name"}) == "pod-1999");
+    CHECK(all.documents[1999].line == 1999 * 4 + 2);
+    CHECK(reader->raw_bytes_read() == std::filesystem::file_size(path));
+  }
+}
+
+TEST_CASE("a truncated gzip or zstd recording delivers the complete documents, then an error") {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i)
+    text += "---\nkind: Pod\nmetadata:\n  name: pod-" + std::to_string(i) + "\n";
+  for (auto c : {Compression::gzip, Compression::zstd}) {
+    CAPTURE(static_cast<int>(c));
+    std::string path = dir.path("rec.yaml.z");
+    write_file(path, c, text);
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+    auto reader = DocumentReader::open(path);
+    REQUIRE(reader);
+    auto all = read_all(*reader);
+    REQUIRE(all.error);
+    CHECK(all.documents.size() > 1000);
+    CHECK(all.documents.size() < 20000);
+    std::string expected =
+        std::string(c == Compression::gzip ? "truncated gzip" : "truncated zstd") + " stream";
+    CHECK(all.error->message.find(path + ": document " + std::to_string(all.documents.size() + 1)) == 0);
+    CHECK(all.error->message.find(expected) != std::string::npos);
+    for (std::size_t i = 0; i < all.documents.size(); ++i) {
+      REQUIRE(all.documents[i].value.string_at({"metadata", "name"}) == "pod-" + std::to_string(i));
+    }
+  }
+}
+
+TEST_CASE("DocumentReader reads a large file in memory bounded by its largest document") {
+  // 64 MiB of documents through a source that counts what it hands out; the reader must keep
+  // up with it without ever holding more than a few read chunks.
+  class Counting : public ByteSource {
+   public:
+    Result<std::size_t> read(char* buffer, std::size_t size) override {
+      if (m_produced >= k_total) return std::size_t{0};
+      std::size_t n = 0;
+      while (n + m_doc.size() <= size && m_produced + n < k_total) {
+        std::memcpy(buffer + n, m_doc.data(), m_doc.size());
+        n += m_doc.size();
+      }
+      m_produced += n;
+      return n;
+    }
+    std::uint64_t raw_bytes_read() const override { return m_produced; }
+    std::size_t m_produced = 0;
+    const std::size_t k_total = 64u << 20;
+    std::string m_doc =
+        "---\nkind: Pod\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  x: " + std::string(200, 'a') +
+        "\n";
+  };
+  auto counting = std::make_unique<Counting>();
+  std::size_t doc_size = counting->m_doc.size();
+  DocumentReader reader(std::move(counting), "big.yaml");
+  std::size_t resident_before = resident_bytes();
+  std::size_t count = 0;
+  std::uint64_t last_raw = 0;
+  while (true) {
+    auto d = reader.next();
+    REQUIRE(d);
+    if (!*d) break;
+    ++count;
+    // Never more than two 256 KiB chunks ahead of the documents delivered.
+    if (count % 10000 == 0) {
+      CHECK(reader.raw_bytes_read() <= count * doc_size + (512u << 10));
+      last_raw = reader.raw_bytes_read();
+    }
+  }
+  CHECK(count == (64u << 20) / doc_size + ((64u << 20) % doc_size != 0 ? 1 : 0));
+  CHECK(last_raw > 0);
+  // Had the reader kept the text it delivered, it would hold 64 MiB now.
+  CHECK(resident_bytes() < resident_before + (16u << 20));
+}
+
+TEST_CASE("DocumentReader::open names a missing file") {
+  auto reader = DocumentReader::open("/nonexistent/rec.yaml");
+  REQUIRE_FALSE(reader);
+  CHECK(reader.error().message.find("/nonexistent/rec.yaml") != std::string::npos);
+}
+
+TEST_CASE("DocumentReader round-trips documents written by to_yaml") {
+  std::string text;
+  std::vector<Value> values;
+  for (int i = 0; i < 50; ++i) {
+    Value v = Value::object();
+    v.set("kind", "Thing");
+    v.set("n", i);
+    v.set("text", "line one\n--- not a marker inside a block\n...\nend\n");
+    v.set("tricky", "---");
+    values.push_back(v);
+    text += "---\n" + to_yaml(v);
+  }
+  auto all = read_text(text);
+  REQUIRE_FALSE(all.error);
+  REQUIRE(all.documents.size() == values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) CHECK(all.documents[i].value == values[i]);
+}
