@@ -1,0 +1,402 @@
+#include "sim/api.hpp"
+
+#include <charconv>
+
+#include "formats/json.hpp"
+#include "formats/patch.hpp"
+#include "formats/yaml.hpp"
+#include "sim/object_util.hpp"
+
+namespace ktape::sim {
+
+using formats::Value;
+
+// A request path resolved to a resource: /api/v1/namespaces/NS/RES/NAME/SUB and its shorter forms.
+struct Api::Target {
+  ResourceInfo info;
+  std::string ns;
+  std::string name;
+  std::string sub;     // "", "status", "scale"...
+  bool watch = false;  // the legacy /watch/ path prefix
+};
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) parts.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::string query_of(const Request& r, const std::string& key) {
+  auto it = r.query.find(key);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+bool query_true(const Request& r, const std::string& key) {
+  std::string v = query_of(r, key);
+  return v == "true" || v == "1";
+}
+
+Response json_response(unsigned status, const Value& v) {
+  return Response{status, "application/json", formats::to_json(v)};
+}
+
+Response entry_response(unsigned status, const Entry& e) {
+  return Response{status, "application/json", *e.json};
+}
+
+bool wants_table(const Request& r) { return r.accept.find("as=Table") != std::string::npos; }
+
+// The body as a Value: JSON unless the Content-Type says YAML.
+ApiResult<Value> parse_body(const Request& r, const ResourceInfo& info) {
+  if (!r.content_type.empty() && r.content_type != "application/json" &&
+      r.content_type != "application/yaml" && r.content_type != "*/*")
+    return tl::unexpected(err_unsupported_media());
+  auto parsed =
+      r.content_type == "application/yaml" ? formats::parse_yaml(r.body) : formats::parse_json(r.body);
+  if (!parsed) {
+    std::string excerpt = r.body.substr(0, 120);
+    return tl::unexpected(err_bad_request(
+        "the object provided is unrecognized (must be of type " + info.kind +
+        "): couldn't get version/kind; json parse error: " + parsed.error().message + " (" + excerpt + ")"));
+  }
+  if (!parsed->is_object())
+    return tl::unexpected(err_bad_request("the object provided is unrecognized (must be of type " +
+                                          info.kind +
+                                          "): couldn't get version/kind; json parse error: not an object"));
+  return std::move(*parsed);
+}
+
+// apiVersion and kind must name the URL's resource (another version of the same group is taken).
+ApiResult<void> check_kind(Value& object, const ResourceInfo& info) {
+  std::string kind(object.string_at({"kind"}));
+  std::string api_version(object.string_at({"apiVersion"}));
+  if (kind.empty() || api_version.empty())
+    return tl::unexpected(
+        err_bad_request("Object 'Kind' is missing in '" + formats::to_json(object).substr(0, 200) + "'"));
+  std::string group =
+      api_version.find('/') == std::string::npos ? "" : api_version.substr(0, api_version.find('/'));
+  std::string version = api_version.substr(api_version.find('/') + 1);
+  if (kind != info.kind || group != info.group) {
+    std::string internal_group = info.group.empty() ? "core" : info.group.substr(0, info.group.find('.'));
+    return tl::unexpected(err_bad_request(kind + " in version \"" + version + "\" cannot be handled as a " +
+                                          info.kind + ": converting (" + version + "." + kind + ") to (" +
+                                          internal_group + "." + info.kind + "): unknown conversion"));
+  }
+  object.set("apiVersion", info.group_version());
+  return {};
+}
+
+ApiResult<Value> check_namespace(Value object, const ResourceInfo& info, const std::string& ns) {
+  std::string body_ns = detail::metadata_string(object, "namespace");
+  if (info.namespaced && !body_ns.empty() && body_ns != ns)
+    return tl::unexpected(err_bad_request(
+        "the namespace of the provided object does not match the namespace sent on the request"));
+  return object;
+}
+
+std::optional<formats::PatchType> patch_type(const std::string& content_type) {
+  return formats::patch_type_from_content_type(content_type);
+}
+
+ApiResult<Propagation> propagation_of(const Request& r) {
+  std::string policy = query_of(r, "propagationPolicy");
+  if (policy.empty() && !r.body.empty()) {
+    if (auto opts = formats::parse_json(r.body); opts && opts->is_object()) {
+      policy = std::string(opts->string_at({"propagationPolicy"}));
+      if (const Value* orphan = opts->find("orphanDependents");
+          orphan && orphan->is_bool() && orphan->as_bool())
+        policy = "Orphan";
+    }
+  }
+  if (query_of(r, "orphanDependents") == "true") policy = "Orphan";
+  if (policy.empty() || policy == "Background") return Propagation::background;
+  if (policy == "Foreground") return Propagation::foreground;
+  if (policy == "Orphan") return Propagation::orphan;
+  return tl::unexpected(err_invalid(
+      "DeleteOptions", "", "propagationPolicy",
+      "Unsupported value: \"" + policy + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
+      "FieldValueNotSupported"));
+}
+
+}  // namespace
+
+Response error_response(const ApiError& error) {
+  return Response{static_cast<unsigned>(error.code), "application/json",
+                  formats::to_json(status_document(error))};
+}
+
+std::variant<Response, WatchPlan> Api::handle(const Request& request) {
+  std::vector<std::string> parts = split_path(request.path);
+  std::size_t base = 0;
+  std::string group, version;
+  if (parts.size() >= 2 && parts[0] == "api") {
+    version = parts[1], base = 2;
+  } else if (parts.size() >= 3 && parts[0] == "apis") {
+    group = parts[1], version = parts[2], base = 3;
+  }
+  if (base == 0 || parts.size() == base) return handle_docs(request);
+  Target t;
+  if (parts[base] == "watch") t.watch = true, ++base;
+  std::vector<std::string> rest(parts.begin() + static_cast<std::ptrdiff_t>(base), parts.end());
+  std::optional<ResourceInfo> info;
+  if (rest.size() >= 3 && rest[0] == "namespaces") {
+    info = m_store.find_resource(group, version, rest[2]);
+    if (info && info->namespaced) {
+      t.ns = rest[1];
+      rest.erase(rest.begin(), rest.begin() + 2);
+    } else {
+      info.reset();
+    }
+  }
+  if (!info && !rest.empty()) info = m_store.find_resource(group, version, rest[0]);
+  if (!info || rest.size() > 3) return error_response(err_unknown_resource());
+  t.info = *info;
+  if (rest.size() >= 2) t.name = rest[1];
+  if (rest.size() == 3) t.sub = rest[2];
+  if (!t.sub.empty() && !(t.sub == "status" && t.info.has_status))
+    return error_response(err_unknown_resource());
+  return handle_resource(request, t);
+}
+
+std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const Target& t) {
+  const std::string& m = r.method;
+  ListFilter filter;
+  filter.ns = t.ns;
+  auto labels = LabelSelector::parse(query_of(r, "labelSelector"));
+  if (!labels) return error_response(labels.error());
+  filter.labels = std::move(*labels);
+  auto fields = FieldSelector::parse(query_of(r, "fieldSelector"));
+  if (!fields) return error_response(fields.error());
+  filter.fields = std::move(*fields);
+  if (t.name.empty()) {
+    if (m == "GET" && (t.watch || query_true(r, "watch"))) {
+      WatchPlan plan;
+      plan.info = t.info;
+      plan.filter = filter;
+      plan.bookmarks = query_true(r, "allowWatchBookmarks");
+      plan.table = wants_table(r);
+      std::string rv = query_of(r, "resourceVersion");
+      bool initial = query_true(r, "sendInitialEvents");
+      plan.initial_events_end = initial;
+      std::optional<std::uint64_t> from;
+      if (!initial && !rv.empty() && rv != "0") {
+        std::uint64_t n = 0;
+        auto [p, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), n);
+        if (ec != std::errc() || p != rv.data() + rv.size())
+          return error_response(err_bad_request("invalid resource version: " + rv));
+        from = n;
+      }
+      if (std::string ts = query_of(r, "timeoutSeconds"); !ts.empty())
+        plan.timeout = std::chrono::seconds(std::atoll(ts.c_str()));
+      auto start = m_store.start_watch(t.info, filter, from);
+      if (!start) return error_response(start.error());
+      plan.start = std::move(*start);
+      return plan;
+    }
+    if (m == "GET") return list(r, t, filter);
+    if (m == "POST") {
+      auto res = write(r, t);
+      return res ? *res : error_response(res.error());
+    }
+    if (m == "DELETE") {
+      auto res = remove_collection(r, t, filter);
+      return res ? *res : error_response(res.error());
+    }
+    return error_response(err_method_not_allowed());
+  }
+  if (m == "GET") {
+    auto e = m_store.get(t.info, t.info.namespaced ? t.ns : "", t.name);
+    if (!e) return error_response(e.error());
+    if (wants_table(r)) {
+      return json_response(
+          200, make_table(t.info, {*formats::parse_json(*(*e)->json)}, std::to_string((*e)->rv), ""));
+    }
+    return entry_response(200, **e);
+  }
+  if (m == "PUT" || m == "PATCH") {
+    auto res = write(r, t);
+    return res ? *res : error_response(res.error());
+  }
+  if (m == "DELETE" && t.sub.empty()) {
+    auto res = remove(r, t);
+    return res ? *res : error_response(res.error());
+  }
+  return error_response(err_method_not_allowed());
+}
+
+Response Api::list(const Request& r, const Target& t, const ListFilter& filter) {
+  std::size_t limit = static_cast<std::size_t>(std::atoll(query_of(r, "limit").c_str()));
+  auto page = m_store.list(t.info, filter, limit, query_of(r, "continue"));
+  if (!page) return error_response(page.error());
+  std::string rv = std::to_string(page->rv);
+  if (wants_table(r)) {
+    std::vector<Value> objects;
+    objects.reserve(page->items.size());
+    for (const EntryPtr& e : page->items) objects.push_back(*formats::parse_json(*e->json));
+    return json_response(200, make_table(t.info, objects, rv, page->continue_token));
+  }
+  std::size_t size = 200;
+  for (const EntryPtr& e : page->items) size += e->json->size() + 1;
+  std::string body;
+  body.reserve(size);
+  body += "{\"kind\":\"" + t.info.kind + "List\",\"apiVersion\":\"" + t.info.group_version() +
+          "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"";
+  if (!page->continue_token.empty()) body += ",\"continue\":\"" + page->continue_token + "\"";
+  if (page->remaining) body += ",\"remainingItemCount\":" + std::to_string(*page->remaining);
+  body += "},\"items\":[";
+  for (std::size_t i = 0; i < page->items.size(); ++i) {
+    if (i) body += ',';
+    body += *page->items[i]->json;
+  }
+  body += "]}";
+  return Response{200, "application/json", std::move(body)};
+}
+
+ApiResult<Response> Api::write(const Request& r, const Target& t) {
+  const std::string ns = t.info.namespaced ? t.ns : "";
+  Subresource sub = t.sub == "status" ? Subresource::status : Subresource::main;
+  if (r.method == "POST") {
+    if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
+    auto body = parse_body(r, t.info);
+    if (!body) return tl::unexpected(body.error());
+    if (auto ok = check_kind(*body, t.info); !ok) return tl::unexpected(ok.error());
+    auto object = check_namespace(std::move(*body), t.info, t.ns);
+    if (!object) return tl::unexpected(object.error());
+    auto e = m_store.create(t.info, ns, std::move(*object));
+    if (!e) return tl::unexpected(e.error());
+    return entry_response(201, **e);
+  }
+  if (r.method == "PUT") {
+    auto body = parse_body(r, t.info);
+    if (!body) return tl::unexpected(body.error());
+    if (auto ok = check_kind(*body, t.info); !ok) return tl::unexpected(ok.error());
+    auto object = check_namespace(std::move(*body), t.info, t.ns);
+    if (!object) return tl::unexpected(object.error());
+    std::string body_name = detail::metadata_string(*object, "name");
+    if (body_name != t.name)
+      return tl::unexpected(err_bad_request("the name of the object (" + body_name +
+                                            ") does not match the name on the URL (" + t.name + ")"));
+    auto e =
+        m_store.modify(t.info, ns, t.name, sub, [&](const Value&) -> ApiResult<Value> { return *object; });
+    if (!e) return tl::unexpected(e.error());
+    return entry_response(200, **e);
+  }
+  // PATCH
+  bool apply = r.content_type == "application/apply-patch+yaml";
+  auto type = apply ? std::optional(formats::PatchType::merge) : patch_type(r.content_type);
+  if (!type || (t.info.custom && *type == formats::PatchType::strategic)) {
+    std::string accepted =
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+    if (!t.info.custom) accepted += ", application/strategic-merge-patch+json";
+    auto e = err_unsupported_media(
+        "the body of the request was in an unknown format - accepted media types include: " + accepted);
+    return tl::unexpected(e);
+  }
+  auto patch = apply ? formats::parse_yaml(r.body) : formats::parse_json(r.body);
+  if (!patch) return tl::unexpected(err_bad_request("error decoding patch: " + patch.error().message));
+  auto mutate = [&](const Value& current) -> ApiResult<Value> {
+    auto result = formats::apply_patch(*type, current, *patch);
+    if (!result) {
+      if (*type == formats::PatchType::json)
+        return tl::unexpected(ApiError{
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request: " + result.error().message,
+            {}});
+      return tl::unexpected(err_bad_request(result.error().message));
+    }
+    return std::move(*result);
+  };
+  auto e = m_store.modify(t.info, ns, t.name, sub, mutate);
+  if (!e && apply && e.error().code == 404) {
+    Value object = *patch;
+    if (auto ok = check_kind(object, t.info); !ok) return tl::unexpected(ok.error());
+    auto created = m_store.create(t.info, ns, std::move(object));
+    if (!created) return tl::unexpected(created.error());
+    return entry_response(201, **created);
+  }
+  if (!e) return tl::unexpected(e.error());
+  return entry_response(200, **e);
+}
+
+ApiResult<Response> Api::remove(const Request& r, const Target& t) {
+  auto propagation = propagation_of(r);
+  if (!propagation) return tl::unexpected(propagation.error());
+  std::string pre_uid, pre_rv;
+  if (auto opts = formats::parse_json(r.body); opts && opts->is_object()) {
+    pre_uid = std::string(opts->string_at({"preconditions", "uid"}));
+    pre_rv = std::string(opts->string_at({"preconditions", "resourceVersion"}));
+  }
+  auto out = m_store.remove(t.info, t.info.namespaced ? t.ns : "", t.name, *propagation, pre_uid, pre_rv);
+  if (!out) return tl::unexpected(out.error());
+  if (!out->removed) return entry_response(200, *out->entry);
+  Value status = Value::object();
+  status.set("kind", "Status");
+  status.set("apiVersion", "v1");
+  status.set("metadata", Value::object());
+  status.set("status", "Success");
+  Value details = Value::object();
+  details.set("name", t.name);
+  if (!t.info.group.empty()) details.set("group", t.info.group);
+  details.set("kind", t.info.resource);
+  details.set("uid", out->entry->uid);
+  status.set("details", details);
+  return json_response(200, status);
+}
+
+ApiResult<Response> Api::remove_collection(const Request& r, const Target& t, const ListFilter& filter) {
+  auto propagation = propagation_of(r);
+  if (!propagation) return tl::unexpected(propagation.error());
+  auto page = m_store.list(t.info, filter, 0, "");
+  if (!page) return tl::unexpected(page.error());
+  std::string body = "{\"kind\":\"" + t.info.kind + "List\",\"apiVersion\":\"" + t.info.group_version() +
+                     "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(page->rv) + "\"},\"items\":[";
+  bool first = true;
+  for (const EntryPtr& e : page->items) {
+    auto out = m_store.remove(t.info, e->ns, e->name, *propagation);
+    if (!out) continue;  // deleted meanwhile
+    if (!first) body += ',';
+    body += *out->entry->json;
+    first = false;
+  }
+  body += "]}";
+  return Response{200, "application/json", std::move(body)};
+}
+
+std::string Api::event_line(const WatchPlan& plan, EventType type, const Entry& entry) {
+  std::string line = "{\"type\":\"";
+  line += event_type_name(type);
+  line += "\",\"object\":";
+  if (plan.table) {
+    formats::append_json(
+        line, make_table(plan.info, {*formats::parse_json(*entry.json)}, std::to_string(entry.rv), ""));
+  } else {
+    line += *entry.json;
+  }
+  line += "}\n";
+  return line;
+}
+
+std::string Api::bookmark_line(const WatchPlan& plan, std::uint64_t rv, bool initial_events_end) {
+  std::string line = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + plan.info.kind +
+                     "\",\"apiVersion\":\"" + plan.info.group_version() +
+                     "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(rv) +
+                     "\",\"creationTimestamp\":null";
+  if (initial_events_end) line += ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}";
+  line += "}}}\n";
+  return line;
+}
+
+std::string Api::error_line(const ApiError& error) {
+  return "{\"type\":\"ERROR\",\"object\":" + formats::to_json(status_document(error)) + "}\n";
+}
+
+}  // namespace ktape::sim

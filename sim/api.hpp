@@ -1,0 +1,77 @@
+#pragma once
+// The apiserver's request semantics, independent of the HTTP library: a parsed request in, a
+// response (status, content type, body) or a watch plan out. The HTTP server (server.cpp) owns
+// sockets and streams watch plans; everything a client can observe is decided here.
+#include <chrono>
+#include <map>
+#include <string>
+#include <variant>
+
+#include "sim/store.hpp"
+
+namespace ktape::sim {
+
+struct Request {
+  std::string method;                        // "GET", "POST", ...
+  std::string path;                          // percent-decoded, without the query
+  std::map<std::string, std::string> query;  // percent-decoded
+  std::string content_type;                  // media type without parameters, lower case
+  std::string accept;                        // the Accept header as sent
+  std::string body;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// A watch to stream: the server writes `initial` events (and the initial-events-end bookmark
+// when asked), then live events from the store, bookmarks when allowed, until the timeout.
+struct WatchPlan {
+  ResourceInfo info;
+  ListFilter filter;
+  WatchStart start;
+  bool bookmarks = false;           // allowWatchBookmarks=true
+  bool initial_events_end = false;  // sendInitialEvents=true: end the initial events with a bookmark
+  bool table = false;               // Accept asked for meta.k8s.io Tables
+  std::chrono::seconds timeout{1800};
+};
+
+struct ApiOptions {
+  std::size_t max_body_bytes = 3 * 1024 * 1024;  // checked by the server; reported in 413s
+  std::string start_time;                        // RFC3339, for /ktape/v1/stats
+};
+
+class Api {
+ public:
+  Api(Store& store, ApiOptions options) : m_store(store), m_options(std::move(options)) {}
+
+  // Every answer, errors included, is a Response; a watch is a WatchPlan (or a Response error).
+  std::variant<Response, WatchPlan> handle(const Request& request);
+
+  // One line of a watch stream ("{\"type\":...,\"object\":...}\n") for an event of `plan`.
+  static std::string event_line(const WatchPlan& plan, EventType type, const Entry& entry);
+  // A BOOKMARK at `rv`; `initial_events_end` adds the k8s.io/initial-events-end annotation.
+  static std::string bookmark_line(const WatchPlan& plan, std::uint64_t rv, bool initial_events_end);
+  // An ERROR event carrying `error` as a Status.
+  static std::string error_line(const ApiError& error);
+
+ private:
+  struct Target;
+  std::variant<Response, WatchPlan> handle_resource(const Request& request, const Target& target);
+  Response handle_docs(const Request& request);
+  Response list(const Request& request, const Target& target, const ListFilter& filter);
+  ApiResult<Response> write(const Request& request, const Target& target);
+  ApiResult<Response> remove(const Request& request, const Target& target);
+  ApiResult<Response> remove_collection(const Request& request, const Target& target,
+                                        const ListFilter& filter);
+
+  Store& m_store;
+  ApiOptions m_options;
+};
+
+// A Response carrying `error` as a metav1.Status.
+Response error_response(const ApiError& error);
+
+}  // namespace ktape::sim

@@ -1,0 +1,103 @@
+#include "sim/object_util.hpp"
+
+#include <array>
+#include <chrono>
+#include <mutex>
+#include <random>
+
+#include "formats/time.hpp"
+
+namespace ktape::sim::detail {
+namespace {
+
+std::mutex g_random_mu;
+
+std::uint64_t random_u64() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  std::lock_guard lock(g_random_mu);
+  return engine();
+}
+
+constexpr std::string_view k_b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+}  // namespace
+
+std::string now_rfc3339() {
+  auto now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  return formats::format_rfc3339(formats::TimePoint(now.time_since_epoch()));
+}
+
+std::string new_uid() {
+  std::uint64_t hi = random_u64(), lo = random_u64();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;              // version 4
+  lo = (lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);  // RFC 4122 variant
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 32; ++i) {
+    std::uint64_t word = i < 16 ? hi : lo;
+    int shift = 60 - 4 * (i % 16);
+    if (i == 8 || i == 12 || i == 16 || i == 20) out.push_back('-');
+    out.push_back(k_hex[(word >> shift) & 0xF]);
+  }
+  return out;
+}
+
+std::string random_suffix() {
+  // The alphabet of apimachinery's utilrand.String: no vowels, no confusable characters.
+  static constexpr std::string_view k_alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  std::string out;
+  std::uint64_t r = random_u64();
+  for (int i = 0; i < 5; ++i) {
+    out.push_back(k_alphabet[r % k_alphabet.size()]);
+    r /= k_alphabet.size();
+  }
+  return out;
+}
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(k_b64[(acc >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(k_b64[(acc << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    std::size_t v = k_b64.find(c);
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (v == std::string_view::npos) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+formats::Value& metadata_of(formats::Value& object) {
+  formats::Value& m = object["metadata"];
+  if (!m.is_object()) m = formats::Value::object();
+  return m;
+}
+
+std::string metadata_string(const formats::Value& object, std::string_view field) {
+  return std::string(object.string_at({"metadata", field}));
+}
+
+}  // namespace ktape::sim::detail

@@ -1,0 +1,223 @@
+#pragma once
+// The simulated cluster's state: every served resource, its objects as serialized JSON with the
+// few fields the server indexes, one global resourceVersion counter and a ring of recent events
+// that watches read from. One reader/writer lock guards it all; every write bumps the counter by
+// exactly one and appends exactly one event, so the event of resourceVersion N sits at a known
+// index of the ring. Writers never wait on watchers: a watcher that falls out of the ring is
+// told so and its connection is closed, as the real apiserver closes slow watchers.
+//
+// The controllers of kube-controller-manager that clients rely on run here too, on one owned
+// thread: the owner-reference garbage collector (background, foreground with
+// blockOwnerDeletion, orphan) and the namespace controller (a Terminating namespace loses its
+// content, then goes).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "formats/value.hpp"
+#include "sim/api_error.hpp"
+#include "sim/resources.hpp"
+#include "sim/selector.hpp"
+
+namespace ktape::sim {
+
+struct OwnerRef {
+  std::string uid;
+  bool block = false;  // blockOwnerDeletion
+};
+
+// One stored version of an object. Immutable once stored; every write stores a new one.
+struct Entry {
+  std::string ns, name, uid;
+  std::uint64_t rv = 0;
+  std::shared_ptr<const std::string> json;  // the full object, serialized once per write
+  Labels labels;
+  std::vector<OwnerRef> owners;
+  std::vector<std::string> finalizers;
+  bool deleting = false;  // has a deletionTimestamp
+  std::string key() const { return ns + "/" + name; }
+};
+using EntryPtr = std::shared_ptr<const Entry>;
+
+enum class EventType { added, modified, deleted };
+std::string_view event_type_name(EventType type);  // "ADDED", "MODIFIED", "DELETED"
+
+struct Event {
+  std::uint64_t rv = 0;
+  int storage = 0;  // which resource's storage (Store::storage_of)
+  EventType type = EventType::added;
+  EntryPtr entry;  // the new state; for DELETED the last state with the deletion's RV
+  EntryPtr prev;   // the state before, null for ADDED
+};
+
+struct ListFilter {
+  std::string ns;  // "" : every namespace
+  LabelSelector labels;
+  FieldSelector fields;
+  bool matches(const Entry& entry) const;
+};
+
+struct ListPage {
+  std::vector<EntryPtr> items;
+  std::uint64_t rv = 0;                  // the snapshot's resourceVersion
+  std::string continue_token;            // "" on the last page
+  std::optional<std::size_t> remaining;  // remainingItemCount (absent with a label selector)
+};
+
+enum class Propagation { background, foreground, orphan };
+enum class Subresource { main, status };
+
+struct DeleteOutcome {
+  EntryPtr entry;        // the last state (removed) or the state now held by finalizers
+  bool removed = false;  // false: a deletionTimestamp was set and finalizers hold it
+};
+
+struct StoreOptions {
+  std::size_t watch_history = 100000;  // events kept in the ring
+  bool garbage_collector = true;       // run the owner-reference GC
+};
+
+// What a watch gets when it starts: synthetic ADDED entries (for RV unset or "0") and the RV
+// after which live events follow.
+struct WatchStart {
+  std::vector<EntryPtr> initial;
+  std::uint64_t cursor = 0;
+  int storage = 0;
+};
+
+struct WatchBatch {
+  std::vector<std::pair<EventType, EntryPtr>> events;
+  bool fell_behind = false;  // the ring moved past the cursor: the watch must end
+  bool stopped = false;      // the store is shutting down
+};
+
+// A mutation of the stored object: receives the current object, returns the new one.
+using Mutator = std::function<ApiResult<formats::Value>(const formats::Value& current)>;
+
+class Store {
+ public:
+  explicit Store(StoreOptions options);
+  ~Store();  // stops the controllers
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Starts the controller thread; loads nothing. Call once after construction (and after load()).
+  void start_controllers();
+  // Stops the controller thread and wakes every waiting watcher. Idempotent.
+  void stop();
+
+  // Creates default, kube-system and kube-public when absent.
+  void ensure_system_namespaces();
+
+  // Resources served right now (built-ins and those of established CRDs).
+  std::vector<ResourceInfo> served() const;
+  std::optional<ResourceInfo> find_resource(std::string_view group, std::string_view version,
+                                            std::string_view resource) const;
+
+  ApiResult<EntryPtr> get(const ResourceInfo& info, const std::string& ns, const std::string& name) const;
+  // A page of the objects selected by `filter`. `limit` 0: everything. `continue_token` resumes a
+  // paginated list over the snapshot taken by its first page (410 Expired once evicted).
+  ApiResult<ListPage> list(const ResourceInfo& info, const ListFilter& filter, std::size_t limit,
+                           const std::string& continue_token);
+
+  // Create: validates the name, requires the namespace (404) not terminating (403), sets uid,
+  // creationTimestamp, generation and resourceVersion; AlreadyExists on a taken name.
+  ApiResult<EntryPtr> create(const ResourceInfo& info, const std::string& ns, formats::Value object);
+  // Update through `mutate` (PUT: returns the body; PATCH: applies the patch). A resourceVersion
+  // in the result that differs from the stored one is a 409 Conflict. Status semantics follow
+  // `sub`. A write that changes nothing stores nothing (no new RV, no event).
+  ApiResult<EntryPtr> modify(const ResourceInfo& info, const std::string& ns, const std::string& name,
+                             Subresource sub, const Mutator& mutate);
+  // Delete with finalizers and propagation. `precondition_uid`/`precondition_rv` (non-empty)
+  // must match the stored object (409 Conflict).
+  ApiResult<DeleteOutcome> remove(const ResourceInfo& info, const std::string& ns, const std::string& name,
+                                  Propagation propagation, const std::string& precondition_uid = {},
+                                  const std::string& precondition_rv = {});
+
+  ApiResult<WatchStart> start_watch(const ResourceInfo& info, const ListFilter& filter,
+                                    std::optional<std::uint64_t> from_rv);
+  // Waits until events after `cursor` exist (or `deadline`), returns up to `max` of them that
+  // `filter` selects on `storage` and advances `cursor` past every event it looked at.
+  WatchBatch next_events(int storage, const ListFilter& filter, std::uint64_t& cursor,
+                         std::chrono::steady_clock::time_point deadline, std::size_t max);
+
+  std::uint64_t current_rv() const;
+  std::size_t object_count() const;
+
+  // Every object of every storage as {"resource": {...}, "object": {...}} lines, and back.
+  std::string dump() const;
+  ApiResult<std::size_t> restore(std::string_view text);
+
+ private:
+  struct Storage {
+    int id = 0;
+    ResourceInfo info;                        // the storage version's entry
+    std::map<std::string, EntryPtr> objects;  // by "namespace/name", the order lists use
+  };
+  struct WorkItem {
+    int storage;
+    std::string key;
+  };
+
+  // Everything below is called with m_mu held exclusively.
+  Storage* storage_locked(const ResourceInfo& info) const;
+  Storage* storage_by_id(int id) const;
+  EntryPtr commit_put(Storage& s, formats::Value object, EventType type, EntryPtr prev);
+  EntryPtr commit_remove(Storage& s, const EntryPtr& prev);
+  ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation);
+  ApiResult<EntryPtr> modify_locked(Storage& s, const EntryPtr& current, Subresource sub,
+                                    const Mutator& mutate);
+  void register_crd_locked(const formats::Value& crd);
+  void unregister_crd_locked(const formats::Value& crd);
+  void index_owners(const EntryPtr& entry, int storage, bool add);
+  void enqueue(int storage, const std::string& key);
+  void enqueue_dependents(const std::string& uid);
+  std::vector<std::pair<int, std::string>> dependents_of(const std::string& uid) const;
+  void notify();
+
+  // Controllers (controllers.cpp), on m_controller.
+  void controller_loop();
+  void gc_check_locked(const WorkItem& item);
+  bool finalize_namespace_locked(const std::string& ns);
+  void set_finalizers_locked(Storage& s, const EntryPtr& entry, std::vector<std::string> finalizers);
+
+  StoreOptions m_options;
+  mutable std::shared_mutex m_mu;
+  std::condition_variable_any m_cv;  // new events, or stop
+  std::uint64_t m_rv = 0;
+  std::deque<Event> m_events;  // m_events[i].rv == m_first_rv + i
+  std::uint64_t m_first_rv = 1;
+  std::vector<ResourceInfo> m_served;
+  std::map<std::string, std::unique_ptr<Storage>> m_storages;  // by "group/resource"
+  std::unordered_map<std::string, std::pair<int, std::string>> m_by_uid;
+  std::unordered_map<std::string, std::set<std::pair<int, std::string>>> m_dependents;  // owner uid ->
+  int m_next_storage_id = 1;
+  struct Snapshot {
+    std::uint64_t rv;
+    std::shared_ptr<const std::vector<EntryPtr>> items;
+  };
+  std::map<std::uint64_t, Snapshot> m_snapshots;  // by id; the oldest are evicted
+  std::uint64_t m_next_snapshot = 1;
+
+  std::mutex m_work_mu;
+  std::condition_variable m_work_cv;
+  std::deque<WorkItem> m_work;
+  std::set<std::string> m_terminating;  // namespaces the namespace controller is emptying
+  bool m_stopping = false;              // under m_work_mu
+  std::atomic<bool> m_stopped{false};
+  std::thread m_controller;
+};
+
+}  // namespace ktape::sim

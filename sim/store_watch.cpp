@@ -1,0 +1,122 @@
+// The Store's watch side (events after a resourceVersion, 410 past the ring) and its state dump.
+#include "formats/json.hpp"
+#include "sim/object_util.hpp"
+#include "sim/store.hpp"
+
+namespace ktape::sim {
+
+using formats::Value;
+
+ApiResult<WatchStart> Store::start_watch(const ResourceInfo& info, const ListFilter& filter,
+                                         std::optional<std::uint64_t> from_rv) {
+  std::shared_lock lock(m_mu);
+  Storage* s = storage_locked(info);
+  if (!s) return tl::unexpected(err_unknown_resource());
+  WatchStart start;
+  start.storage = s->id;
+  if (!from_rv) {
+    for (const auto& [key, e] : s->objects) {
+      if (filter.matches(*e)) start.initial.push_back(e);
+    }
+    start.cursor = m_rv;
+    return start;
+  }
+  if (*from_rv + 1 < m_first_rv)
+    return tl::unexpected(err_expired("too old resource version: " + std::to_string(*from_rv) + " (" +
+                                      std::to_string(m_first_rv - 1) + ")"));
+  start.cursor = *from_rv;
+  return start;
+}
+
+WatchBatch Store::next_events(int storage, const ListFilter& filter, std::uint64_t& cursor,
+                              std::chrono::steady_clock::time_point deadline, std::size_t max) {
+  WatchBatch batch;
+  std::shared_lock lock(m_mu);
+  m_cv.wait_until(lock, deadline, [&] { return m_stopped.load() || m_rv > cursor; });
+  if (m_stopped) {
+    batch.stopped = true;
+    return batch;
+  }
+  if (m_rv <= cursor) return batch;
+  if (cursor + 1 < m_first_rv) {
+    batch.fell_behind = true;
+    return batch;
+  }
+  for (std::size_t i = cursor + 1 - m_first_rv; i < m_events.size() && batch.events.size() < max; ++i) {
+    const Event& ev = m_events[i];
+    cursor = ev.rv;
+    if (ev.storage != storage) continue;
+    bool now = filter.matches(*ev.entry);
+    bool before = ev.prev && filter.matches(*ev.prev);
+    if (ev.type == EventType::modified) {
+      if (now && before) {
+        batch.events.emplace_back(EventType::modified, ev.entry);
+      } else if (now) {
+        batch.events.emplace_back(EventType::added, ev.entry);
+      } else if (before) {
+        batch.events.emplace_back(EventType::deleted, ev.entry);
+      }
+    } else if (now) {
+      batch.events.emplace_back(ev.type, ev.entry);
+    }
+  }
+  return batch;
+}
+
+std::string Store::dump() const {
+  std::shared_lock lock(m_mu);
+  std::string out;
+  auto write = [&](const Storage& s) {
+    for (const auto& [key, e] : s.objects) {
+      out += "{\"group\":";
+      formats::append_json_string(out, s.info.group);
+      out += ",\"resource\":";
+      formats::append_json_string(out, s.info.resource);
+      out += ",\"object\":";
+      out += *e->json;
+      out += "}\n";
+    }
+  };
+  // CRDs first, so that a restore serves their resources before it meets their objects.
+  write(*m_storages.at("apiextensions.k8s.io/customresourcedefinitions"));
+  for (const auto& [key, s] : m_storages) {
+    if (key != "apiextensions.k8s.io/customresourcedefinitions") write(*s);
+  }
+  return out;
+}
+
+ApiResult<std::size_t> Store::restore(std::string_view text) {
+  std::unique_lock lock(m_mu);
+  std::size_t count = 0, line_no = 0;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    auto doc = formats::parse_json(line);
+    if (!doc || !doc->find("object"))
+      return tl::unexpected(err_internal("line " + std::to_string(line_no) + ": not a stored object"));
+    auto it = m_storages.find(std::string(doc->string_at({"group"})) + "/" +
+                              std::string(doc->string_at({"resource"})));
+    if (it == m_storages.end()) continue;  // a custom resource whose CRD is gone
+    const Value& object = *doc->find("object");
+    std::uint64_t rv = std::stoull("0" + detail::metadata_string(object, "resourceVersion"));
+    {
+      // Index through a put at the object's own resourceVersion, then keep the counter at the
+      // highest one seen.
+      std::uint64_t saved = m_rv;
+      if (rv == 0) rv = m_rv + 1;
+      m_rv = rv - 1;
+      commit_put(*it->second, object, EventType::added, nullptr);
+      m_rv = std::max(saved, rv);
+    }
+    if (it->first == "apiextensions.k8s.io/customresourcedefinitions") register_crd_locked(object);
+    ++count;
+  }
+  m_events.clear();
+  m_first_rv = m_rv + 1;
+  return count;
+}
+
+}  // namespace ktape::sim
