@@ -7,8 +7,9 @@
 namespace ktape::sim {
 
 // A kubeconfig YAML for one cluster/user/context named `name` at `server_url`, trusting `ca_pem`
-// (embedded as certificate-authority-data) when given. The user has no credentials: the
-// simulated cluster does not authenticate. current-context is `name`.
+// (embedded as certificate-authority-data) when given. The user is "ktape" with no password: the
+// simulated cluster does not authenticate, and a user name keeps kubectl from prompting for
+// credentials on an HTTPS server. current-context is `name`.
 std::string make_kubeconfig(std::string_view name, std::string_view server_url,
                             std::optional<std::string_view> ca_pem);
 

@@ -140,6 +140,9 @@ TEST_CASE("make_kubeconfig: one cluster, user and context, trusting the CA when 
   CHECK(context.string_at({"context", "cluster"}) == "demo");
   CHECK(context.string_at({"context", "user"}) == "demo");
   CHECK(config.find("users")->as_array().at(0).string_at({"name"}) == "demo");
+  // A user name, so that kubectl does not prompt for credentials over HTTPS; no secret anywhere.
+  CHECK(config.find("users")->as_array().at(0).string_at({"user", "username"}) == "ktape");
+  CHECK(config.find("users")->as_array().at(0).at({"user", "password"}) == nullptr);
 
   auto plain =
       ktape::formats::parse_yaml(ktape::sim::make_kubeconfig("x", "http://127.0.0.1:1", std::nullopt));
