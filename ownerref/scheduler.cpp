@@ -1,20 +1,19 @@
 #include "ownerref/scheduler.hpp"
 
 #include <algorithm>
-#include <deque>
-#include <unordered_set>
 
 namespace ktape::ownerref {
 
 namespace {
 
-bool contains(const std::vector<std::string>& list, std::string_view item) {
+template <typename T>
+bool contains(const std::vector<T>& list, const T& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-void erase_one(std::vector<std::string>& list, std::string_view item) {
-  auto it = std::find(list.begin(), list.end(), item);
-  if (it != list.end()) list.erase(it);
+std::vector<NodeId> sorted(std::vector<NodeId> ids) {
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 }  // namespace
@@ -26,23 +25,21 @@ Node node_of(const formats::Value& object) {
 Scheduler::Submitted Scheduler::submit(Node node) {
   std::lock_guard lock(m_mutex);
   NodeId id = m_next++;
-  Entry entry{std::move(node), State::waiting, {}};
+  Entry entry{std::move(node), State::waiting, k_no_uid, {}};
   for (const OwnerRef& owner : entry.node.owners) {
-    if (owner.uid.empty() || contains(entry.blockers, owner.uid)) continue;
-    if (!m_uids[owner.uid].exists) entry.blockers.push_back(owner.uid);
+    if (owner.uid.empty()) continue;  // nothing to wait for; the Relinker reports it
+    UidIndex uid = intern(owner.uid);
+    if (!m_infos[uid].exists && !contains(entry.blockers, uid)) entry.blockers.push_back(uid);
   }
-  if (!entry.node.uid.empty()) m_uids[entry.node.uid].carriers.push_back(id);
+  if (!entry.node.uid.empty()) {
+    entry.own = intern(entry.node.uid);
+    m_infos[entry.own].carriers.push_back(id);
+  }
   break_cycles(id, entry);
-  for (const std::string& uid : std::vector<std::string>(entry.blockers)) {
-    const UidInfo& info = m_uids[uid];
-    if (info.failed && info.carriers.empty()) {
-      report(ProblemKind::failed_owner, id, entry, {uid}, "");
-      erase_one(entry.blockers, uid);
-    }
-  }
-  std::vector<NodeId> ignored;  // entry is not in m_nodes yet: its readiness is decided below
+  release_failed(id, entry);
+  std::vector<NodeId> ignored;  // entry is not stored yet: its readiness is decided below
   if (m_finished) release_unknown(id, entry, Why::finished, ignored);
-  for (const std::string& uid : entry.blockers) m_uids[uid].waiters.push_back(id);
+  for (UidIndex uid : entry.blockers) m_infos[uid].waiters.push_back(id);
   entry.state = entry.blockers.empty() ? State::ready : State::waiting;
   bool ready = entry.state == State::ready;
   m_nodes.emplace_back(std::move(entry));
@@ -53,7 +50,8 @@ std::vector<NodeId> Scheduler::created(std::string_view old_uid) {
   std::lock_guard lock(m_mutex);
   std::vector<NodeId> ready;
   if (old_uid.empty()) return ready;
-  UidInfo& info = m_uids[std::string(old_uid)];
+  UidIndex uid = intern(old_uid);
+  UidInfo& info = m_infos[uid];
   info.exists = true;
   info.failed = false;
   std::erase_if(info.carriers, [&](NodeId id) {
@@ -66,7 +64,7 @@ std::vector<NodeId> Scheduler::created(std::string_view old_uid) {
     return true;
   });
   for (NodeId waiter : std::exchange(info.waiters, {}))
-    if (Entry* entry = find(waiter)) drop_blocker(waiter, *entry, old_uid, ready);
+    if (Entry* entry = find(waiter)) drop_blocker(waiter, *entry, uid, ready);
   return sorted(std::move(ready));
 }
 
@@ -75,11 +73,11 @@ std::vector<NodeId> Scheduler::failed(NodeId id) {
   std::vector<NodeId> ready;
   Entry* entry = find(id);
   if (!entry) return ready;
-  std::string uid = std::move(entry->node.uid);
+  UidIndex uid = entry->own;
   forget(id);
   ++m_done;
-  if (uid.empty()) return ready;
-  UidInfo& info = m_uids[uid];
+  if (uid == k_no_uid) return ready;
+  UidInfo& info = m_infos[uid];
   std::erase(info.carriers, id);
   if (!info.carriers.empty() || info.exists) return ready;
   info.failed = true;
@@ -125,9 +123,24 @@ Scheduler::Counts Scheduler::counts() const {
   return counts;
 }
 
-void Scheduler::drop_blocker(NodeId id, Entry& entry, std::string_view uid, std::vector<NodeId>& ready) {
-  if (!contains(entry.blockers, uid)) return;
-  erase_one(entry.blockers, uid);
+Scheduler::UidIndex Scheduler::intern(std::string_view uid) {
+  auto it = m_index.find(uid);
+  if (it != m_index.end()) return it->second;
+  auto index = static_cast<UidIndex>(m_infos.size());
+  m_infos.push_back(UidInfo{std::string(uid), false, false, {}, {}});
+  m_index.emplace(std::string(uid), index);
+  return index;
+}
+
+bool Scheduler::unknown(UidIndex uid) const {
+  const UidInfo& info = m_infos[uid];
+  return !info.exists && !info.failed && info.carriers.empty();
+}
+
+void Scheduler::drop_blocker(NodeId id, Entry& entry, UidIndex uid, std::vector<NodeId>& ready) {
+  auto it = std::find(entry.blockers.begin(), entry.blockers.end(), uid);
+  if (it == entry.blockers.end()) return;
+  entry.blockers.erase(it);
   if (entry.state == State::waiting && entry.blockers.empty()) {
     entry.state = State::ready;
     ready.push_back(id);
@@ -135,18 +148,23 @@ void Scheduler::drop_blocker(NodeId id, Entry& entry, std::string_view uid, std:
 }
 
 void Scheduler::release_unknown(NodeId id, Entry& entry, Why why, std::vector<NodeId>& ready) {
-  std::vector<std::string> missing;
-  for (const std::string& uid : entry.blockers)
+  std::vector<UidIndex> missing;
+  for (UidIndex uid : entry.blockers)
     if (unknown(uid)) missing.push_back(uid);
   if (missing.empty()) return;
   report(ProblemKind::missing_owner, id, entry, missing,
          why == Why::finished ? "not in the recording" : "not within the look-ahead window");
-  for (const std::string& uid : missing) drop_blocker(id, entry, uid, ready);
+  for (UidIndex uid : missing) drop_blocker(id, entry, uid, ready);
 }
 
-bool Scheduler::unknown(const std::string& uid) const {
-  auto it = m_uids.find(uid);
-  return it == m_uids.end() || (!it->second.exists && !it->second.failed && it->second.carriers.empty());
+// An owner whose create failed, with nothing else carrying its UID, will not come.
+void Scheduler::release_failed(NodeId id, Entry& entry) {
+  std::vector<NodeId> ignored;  // called before the entry is stored
+  for (UidIndex uid : std::vector<UidIndex>(entry.blockers)) {
+    if (!m_infos[uid].failed || !m_infos[uid].carriers.empty()) continue;
+    report(ProblemKind::failed_owner, id, entry, {uid}, "");
+    drop_blocker(id, entry, uid, ignored);
+  }
 }
 
 Scheduler::Entry* Scheduler::find(NodeId id) {
@@ -163,11 +181,6 @@ void Scheduler::forget(NodeId id) {
     m_nodes.pop_front();
     ++m_first;
   }
-}
-
-std::vector<NodeId> Scheduler::sorted(std::vector<NodeId> ids) const {
-  std::sort(ids.begin(), ids.end());
-  return ids;
 }
 
 }  // namespace ktape::ownerref

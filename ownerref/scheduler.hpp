@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -107,29 +108,39 @@ class Scheduler {
   Counts counts() const;
 
  private:
+  // Every UID met is interned once; the graph works on indices into m_infos.
+  using UidIndex = std::uint32_t;
+  static constexpr UidIndex k_no_uid = UINT32_MAX;
   enum class State { waiting, ready };
   struct Entry {
     Node node;
     State state = State::waiting;
-    std::vector<std::string> blockers;  // distinct owner UIDs it still waits on
+    UidIndex own = k_no_uid;         // node.uid, interned
+    std::vector<UidIndex> blockers;  // distinct owners it still waits on
   };
   struct UidInfo {
+    std::string uid;
     bool exists = false;           // created in the target
     bool failed = false;           // its last pending create failed
     std::vector<NodeId> carriers;  // submitted objects with this UID, not yet done
     std::vector<NodeId> waiters;   // objects that were waiting on it (some may have moved on)
   };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   enum class Why { finished, window };
 
-  void drop_blocker(NodeId id, Entry& entry, std::string_view uid, std::vector<NodeId>& ready);
+  UidIndex intern(std::string_view uid);
+  bool unknown(UidIndex uid) const;
+  void drop_blocker(NodeId id, Entry& entry, UidIndex uid, std::vector<NodeId>& ready);
   void release_unknown(NodeId id, Entry& entry, Why why, std::vector<NodeId>& ready);
+  void release_failed(NodeId id, Entry& entry);
   void break_cycles(NodeId id, Entry& entry);
-  std::vector<std::string> find_cycle(const std::string& from, const std::string& target) const;
-  bool unknown(const std::string& uid) const;
-  std::string label_of_uid(const std::string& uid) const;
-  void report(ProblemKind kind, NodeId id, const Entry& entry, std::vector<std::string> uids,
-              std::string_view why, std::vector<std::string> cycle = {});
-  std::vector<NodeId> sorted(std::vector<NodeId> ids) const;
+  std::vector<UidIndex> find_cycle(UidIndex from, UidIndex target) const;
+  std::string label_of(UidIndex uid) const;
+  void report(ProblemKind kind, NodeId id, const Entry& entry, const std::vector<UidIndex>& owners,
+              std::string_view why, const std::vector<UidIndex>& cycle = {});
 
   // The waiting or ready object `id`, or nullptr once it is done (or was never submitted).
   Entry* find(NodeId id);
@@ -142,7 +153,8 @@ class Scheduler {
   // oldest unfinished object on (a window, in a streaming replay).
   std::deque<std::optional<Entry>> m_nodes;
   NodeId m_first = 0;
-  std::unordered_map<std::string, UidInfo> m_uids;
+  std::unordered_map<std::string, UidIndex, StringHash, std::equal_to<>> m_index;
+  std::vector<UidInfo> m_infos;  // by UidIndex
   std::vector<Problem> m_problems;
   NodeId m_next = 0;
   std::uint64_t m_done = 0;

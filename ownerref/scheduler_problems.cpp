@@ -7,87 +7,83 @@
 namespace ktape::ownerref {
 
 void Scheduler::break_cycles(NodeId id, Entry& entry) {
-  const std::string& own = entry.node.uid;
-  if (own.empty()) return;
-  if (std::find(entry.blockers.begin(), entry.blockers.end(), own) != entry.blockers.end()) {
-    report(ProblemKind::cycle, id, entry, {own}, "", {own});
-    std::erase(entry.blockers, own);
+  if (entry.own == k_no_uid) return;
+  std::vector<NodeId> ignored;  // called before the entry is stored
+  if (std::find(entry.blockers.begin(), entry.blockers.end(), entry.own) != entry.blockers.end()) {
+    report(ProblemKind::cycle, id, entry, {entry.own}, "", {entry.own});
+    drop_blocker(id, entry, entry.own, ignored);
   }
   // Only an owner still to be created can be waiting, through others, on this object.
-  std::vector<std::string> candidates;
-  for (const std::string& uid : entry.blockers)
-    if (!m_uids[uid].carriers.empty()) candidates.push_back(uid);
-  if (candidates.empty() || m_uids[own].waiters.empty()) return;
-  for (const std::string& owner : candidates) {
-    std::vector<std::string> cycle = find_cycle(own, owner);
+  if (m_infos[entry.own].waiters.empty()) return;
+  std::vector<UidIndex> candidates;
+  for (UidIndex uid : entry.blockers)
+    if (!m_infos[uid].carriers.empty()) candidates.push_back(uid);
+  for (UidIndex owner : candidates) {
+    std::vector<UidIndex> cycle = find_cycle(entry.own, owner);
     if (cycle.empty()) continue;
-    report(ProblemKind::cycle, id, entry, {owner}, "", std::move(cycle));
-    std::erase(entry.blockers, owner);
+    report(ProblemKind::cycle, id, entry, {owner}, "", cycle);
+    drop_blocker(id, entry, owner, ignored);
   }
 }
 
 // Walks the objects waiting, directly or not, on `from`; when `target` is among them, returns the
 // UIDs [from, target, ..., the one waiting on from], else nothing.
-std::vector<std::string> Scheduler::find_cycle(const std::string& from, const std::string& target) const {
-  std::unordered_map<std::string, std::string> toward;  // uid -> the uid it waits on, on a path to from
-  std::deque<std::string> queue{from};
-  toward.emplace(from, std::string());
+std::vector<Scheduler::UidIndex> Scheduler::find_cycle(UidIndex from, UidIndex target) const {
+  std::unordered_map<UidIndex, UidIndex> toward;  // uid -> the uid it waits on, on a path to `from`
+  std::deque<UidIndex> queue{from};
+  toward.emplace(from, k_no_uid);
   while (!queue.empty() && !toward.contains(target)) {
-    std::string uid = std::move(queue.front());
+    UidIndex uid = queue.front();
     queue.pop_front();
-    auto info = m_uids.find(uid);
-    if (info == m_uids.end()) continue;
-    for (NodeId waiter : info->second.waiters) {
-      const Entry* below_entry = find(waiter);
-      if (!below_entry || below_entry->state != State::waiting) continue;
-      const Entry& below = *below_entry;
-      if (below.node.uid.empty() || toward.contains(below.node.uid)) continue;
-      if (std::find(below.blockers.begin(), below.blockers.end(), uid) == below.blockers.end()) continue;
-      toward.emplace(below.node.uid, uid);
-      queue.push_back(below.node.uid);
+    for (NodeId waiter : m_infos[uid].waiters) {
+      const Entry* below = find(waiter);
+      if (!below || below->state != State::waiting || below->own == k_no_uid) continue;
+      if (toward.contains(below->own)) continue;
+      if (std::find(below->blockers.begin(), below->blockers.end(), uid) == below->blockers.end()) continue;
+      toward.emplace(below->own, uid);
+      queue.push_back(below->own);
     }
   }
   if (!toward.contains(target)) return {};
-  std::vector<std::string> cycle{from};
-  for (std::string uid = target; uid != from; uid = toward[uid]) cycle.push_back(uid);
+  std::vector<UidIndex> cycle{from};
+  for (UidIndex uid = target; uid != from; uid = toward.at(uid)) cycle.push_back(uid);
   return cycle;
 }
 
-std::string Scheduler::label_of_uid(const std::string& uid) const {
-  auto info = m_uids.find(uid);
-  if (info != m_uids.end())
-    for (NodeId carrier : info->second.carriers)
-      if (const Entry* entry = find(carrier)) return entry->node.label;
-  return "uid " + uid;
+std::string Scheduler::label_of(UidIndex uid) const {
+  for (NodeId carrier : m_infos[uid].carriers)
+    if (const Entry* entry = find(carrier)) return entry->node.label;
+  return "uid " + m_infos[uid].uid;
 }
 
-void Scheduler::report(ProblemKind kind, NodeId id, const Entry& entry, std::vector<std::string> uids,
-                       std::string_view why, std::vector<std::string> cycle) {
-  Problem problem{kind, id, {}, std::move(cycle), entry.node.label + ": "};
-  for (const std::string& uid : uids) {
+void Scheduler::report(ProblemKind kind, NodeId id, const Entry& entry, const std::vector<UidIndex>& owners,
+                       std::string_view why, const std::vector<UidIndex>& cycle) {
+  Problem problem{kind, id, {}, {}, entry.node.label + ": "};
+  for (UidIndex uid : cycle) problem.cycle_uids.push_back(m_infos[uid].uid);
+  std::string names;
+  for (UidIndex uid : owners) {
+    const std::string& text = m_infos[uid].uid;
     auto ref = std::find_if(entry.node.owners.begin(), entry.node.owners.end(),
-                            [&](const OwnerRef& r) { return r.uid == uid; });
-    problem.owners.push_back(ref != entry.node.owners.end() ? *ref : OwnerRef{{}, {}, {}, uid});
+                            [&](const OwnerRef& r) { return r.uid == text; });
+    problem.owners.push_back(ref != entry.node.owners.end() ? *ref : OwnerRef{{}, {}, {}, text});
+    names += (names.empty() ? "" : ", ") + describe(problem.owners.back());
   }
-  std::string owners;
-  for (const OwnerRef& ref : problem.owners) owners += (owners.empty() ? "" : ", ") + describe(ref);
   switch (kind) {
     case ProblemKind::missing_owner:
-      problem.message +=
-          "owner " + owners + (problem.owners.size() > 1 ? " are " : " is ") + std::string(why);
+      problem.message += "owner " + names + (owners.size() > 1 ? " are " : " is ") + std::string(why);
       break;
     case ProblemKind::failed_owner:
-      problem.message += "the create of owner " + owners + " failed";
+      problem.message += "the create of owner " + names + " failed";
       break;
     case ProblemKind::cycle:
-      if (problem.cycle_uids.size() == 1) {
+      if (cycle.size() == 1) {
         problem.message += "it is its own owner";
         break;
       }
+      // The object itself is not stored yet: cycle[0] is named by "it".
       problem.message += "ownership cycle: it is owned by ";
-      for (std::size_t i = 1; i < problem.cycle_uids.size(); ++i)
-        problem.message += label_of_uid(problem.cycle_uids[i]) + ", owned by ";
-      problem.message += "it; it does not wait for owner " + owners;
+      for (std::size_t i = 1; i < cycle.size(); ++i) problem.message += label_of(cycle[i]) + ", owned by ";
+      problem.message += "it; it does not wait for owner " + names;
       break;
   }
   m_problems.push_back(std::move(problem));
