@@ -1,0 +1,146 @@
+#pragma once
+// End-to-end harness: runs the built ktape (KTAPE_BINARY) and /usr/bin/kubectl as a user would,
+// with KTAPE_HOME in a temporary directory whose simulated clusters are deleted at the end.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ktape::e2e {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A ktape process started in the background, with its output in files.
+struct Background {
+  pid_t pid = -1;
+  fs::path out, err;
+
+  void signal(int sig) const { ::kill(pid, sig); }
+  // Waits for the exit; returns the exit code (128+signal when killed), -1 on timeout.
+  int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+  ~Background() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+struct Home {
+  fs::path path;
+  std::vector<std::string> clusters;
+
+  Home() {
+    std::string tmpl = (fs::temp_directory_path() / "ktape-e2e-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+    ::setenv("KTAPE_HOME", path.c_str(), 1);
+  }
+  ~Home() {
+    for (const auto& c : clusters) run(std::string(KTAPE_BINARY) + " cluster delete " + c);
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  Home(const Home&) = delete;
+  Home& operator=(const Home&) = delete;
+
+  Output run(const std::string& command) const {
+    static int counter = 0;
+    auto n = std::to_string(++counter);
+    fs::path out = path / ("out-" + n), err = path / ("err-" + n);
+    int status = std::system((command + " >" + out.string() + " 2>" + err.string() + " </dev/null").c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+  Output ktape(const std::string& args) const { return run(std::string(KTAPE_BINARY) + " " + args); }
+  Output kubectl(const std::string& cluster, const std::string& args) const {
+    return run("/usr/bin/kubectl --request-timeout=30s --kubeconfig " + kubeconfig(cluster) + " " + args);
+  }
+  std::string kubeconfig(const std::string& cluster) const {
+    return (path / "clusters" / cluster / "kubeconfig").string();
+  }
+
+  // `ktape cluster create NAME EXTRA`; REQUIREs success.
+  void create_cluster(const std::string& name, const std::string& extra = "") {
+    auto r = ktape("cluster create " + name + " " + extra);
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    clusters.push_back(name);
+  }
+
+  // Starts `ktape ARGS` in the background. `file_size_limit` > 0 makes writes past that many bytes
+  // fail as on a full disk (RLIMIT_FSIZE, with SIGXFSZ ignored so write() returns EFBIG).
+  Background start(const std::vector<std::string>& args, rlim_t file_size_limit = 0) const {
+    static int counter = 0;
+    auto n = std::to_string(++counter);
+    Background bg;
+    bg.out = path / ("bg-out-" + n);
+    bg.err = path / ("bg-err-" + n);
+    bg.pid = ::fork();
+    REQUIRE(bg.pid >= 0);
+    if (bg.pid == 0) {
+      std::freopen(bg.out.c_str(), "w", stdout);
+      std::freopen(bg.err.c_str(), "w", stderr);
+      if (file_size_limit > 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit lim{file_size_limit, file_size_limit};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+      }
+      std::vector<char*> argv;
+      std::string bin = KTAPE_BINARY;
+      argv.push_back(bin.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    return bg;
+  }
+};
+
+// Polls `predicate` every 50 ms for up to `timeout`.
+template <typename P>
+bool eventually(P predicate, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return predicate();
+}
+
+}  // namespace ktape::e2e
