@@ -1,0 +1,216 @@
+// kubectl v1.32 end to end against a simulated cluster: what a user does with kubectl works.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "tests/sim/kubectl_runner.hpp"
+#include "tests/sim/sim_client.hpp"
+
+using namespace ktape;
+using namespace ktape::sim::test;
+
+namespace {
+
+const char* k_manifests = R"(apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+  labels:
+    app: web
+data:
+  color: blue
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    app: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+)";
+
+const char* k_crd = R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.demo.example.com
+spec:
+  group: demo.example.com
+  names:
+    kind: Widget
+    plural: widgets
+    singular: widget
+    shortNames: [wd]
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+    subresources:
+      status: {}
+)";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("kubectl: create -f a multi-document file, get in every format") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  Run created = kubectl("create -f " + kubectl.file("m.yaml", k_manifests));
+  INFO(created.output);
+  REQUIRE(created.status == 0);
+  CHECK(contains(created.output, "namespace/shop created"));
+  CHECK(contains(created.output, "deployment.apps/web created"));
+  Run get = kubectl("get configmaps -n shop");
+  INFO(get.output);
+  CHECK(get.status == 0);
+  CHECK(contains(get.output, "NAME"));
+  CHECK(contains(get.output, "settings"));
+  Run yaml = kubectl("get configmap settings -n shop -o yaml");
+  CHECK(contains(yaml.output, "color: blue"));
+  Run json = kubectl("get deployment web -n shop -o json");
+  auto parsed = formats::parse_json(json.output);
+  REQUIRE(parsed);
+  CHECK(parsed->string_at({"metadata", "name"}) == "web");
+  Run all = kubectl("get all -n shop");
+  INFO(all.output);
+  CHECK(all.status == 0);
+  CHECK(contains(all.output, "deployment.apps/web"));
+  Run resources = kubectl("api-resources");
+  INFO(resources.output);
+  CHECK(resources.status == 0);
+  CHECK(contains(resources.output, "deployments"));
+  CHECK(contains(resources.output, "configmaps"));
+}
+
+TEST_CASE("kubectl: label, annotate, patch of all three types, apply twice") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  REQUIRE(kubectl("create -f " + kubectl.file("m.yaml", k_manifests)).status == 0);
+  Run label = kubectl("label configmap settings -n shop tier=front");
+  INFO(label.output);
+  CHECK(label.status == 0);
+  CHECK(kubectl("annotate configmap settings -n shop note=hello").status == 0);
+  CHECK(kubectl("patch configmap settings -n shop --type merge -p '{\"data\":{\"size\":\"L\"}}'").status ==
+        0);
+  CHECK(kubectl("patch configmap settings -n shop --type json -p "
+                "'[{\"op\":\"add\",\"path\":\"/data/shape\",\"value\":\"round\"}]'")
+            .status == 0);
+  Run strategic = kubectl(
+      "patch deployment web -n shop -p "
+      "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1.28\"}]}}}}"
+      "'");
+  INFO(strategic.output);
+  CHECK(strategic.status == 0);
+  auto cm = c.get("/api/v1/namespaces/shop/configmaps/settings").json();
+  CHECK(cm.string_at({"metadata", "labels", "tier"}) == "front");
+  CHECK(cm.string_at({"metadata", "annotations", "note"}) == "hello");
+  CHECK(cm.string_at({"data", "size"}) == "L");
+  CHECK(cm.string_at({"data", "shape"}) == "round");
+  auto dep = c.get("/apis/apps/v1/namespaces/shop/deployments/web").json();
+  const auto* containers = dep.at({"spec", "template", "spec", "containers"});
+  REQUIRE(containers);
+  REQUIRE(containers->size() == 1);
+  CHECK(containers->as_array()[0].string_at({"image"}) == "nginx:1.28");
+
+  std::string applied =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: shop\ndata:\n  k: one\n";
+  Run first = kubectl("apply -f " + kubectl.file("a.yaml", applied));
+  INFO(first.output);
+  CHECK(first.status == 0);
+  CHECK(contains(first.output, "configmap/applied created"));
+  Run second = kubectl("apply -f " + kubectl.file("a.yaml", applied.substr(0, applied.size() - 4) + "two\n"));
+  INFO(second.output);
+  CHECK(second.status == 0);
+  CHECK(contains(second.output, "configmap/applied configured"));
+  CHECK(c.get("/api/v1/namespaces/shop/configmaps/applied").json().string_at({"data", "k"}) == "two");
+}
+
+TEST_CASE("kubectl: get -w sees another client's writes") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  std::string out_file = kubectl.file("watch.out", "");
+  std::thread watcher(
+      [&] { (void)kubectl("get configmaps -n default -w --request-timeout=4s > '" + out_file + "'"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  REQUIRE(c.post("/api/v1/namespaces/default/configmaps", configmap("watched")).status == 201);
+  watcher.join();
+  std::ifstream in(out_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(text);
+  CHECK(contains(text, "watched"));
+}
+
+TEST_CASE("kubectl: delete cascades through ownerReferences; namespaces delete their content") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  REQUIRE(kubectl("create -f " + kubectl.file("m.yaml", k_manifests)).status == 0);
+  auto dep = c.get("/apis/apps/v1/namespaces/shop/deployments/web").json();
+  std::string rs =
+      R"({"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-1","ownerReferences":[{"apiVersion":"apps/v1","kind":"Deployment","name":"web","uid":")" +
+      std::string(dep.string_at({"metadata", "uid"})) +
+      R"(","controller":true,"blockOwnerDeletion":true}]},"spec":{"selector":{"matchLabels":{"app":"web"}}}})";
+  REQUIRE(c.post("/apis/apps/v1/namespaces/shop/replicasets", rs).status == 201);
+  Run del = kubectl("delete deployment web -n shop");
+  INFO(del.output);
+  CHECK(del.status == 0);
+  CHECK(Cluster::eventually(
+      [&] { return c.get("/apis/apps/v1/namespaces/shop/replicasets/web-1").status == 404; }));
+  Run ns = kubectl("delete namespace shop --wait=true --timeout=10s");
+  INFO(ns.output);
+  CHECK(ns.status == 0);
+  CHECK(c.get("/api/v1/namespaces/shop").status == 404);
+  CHECK(c.get("/api/v1/namespaces/shop/configmaps/settings").status == 404);
+}
+
+TEST_CASE("kubectl: a CRD, then its custom resources") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  Run crd = kubectl("apply -f " + kubectl.file("crd.yaml", k_crd));
+  INFO(crd.output);
+  REQUIRE(crd.status == 0);
+  Run wait = kubectl("wait --for condition=established --timeout=10s crd/widgets.demo.example.com");
+  INFO(wait.output);
+  CHECK(wait.status == 0);
+  std::string widget =
+      "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: default\nspec:\n  "
+      "size: 3\n";
+  Run created = kubectl("apply -f " + kubectl.file("w.yaml", widget));
+  INFO(created.output);
+  CHECK(created.status == 0);
+  Run again = kubectl("apply -f " + kubectl.file("w.yaml", widget.substr(0, widget.size() - 2) + "4\n"));
+  INFO(again.output);
+  CHECK(again.status == 0);
+  Run get = kubectl("get widgets");
+  INFO(get.output);
+  CHECK(contains(get.output, "w1"));
+  CHECK(kubectl("get wd w1 -o json").output.find("\"size\": 4") != std::string::npos);
+  CHECK(kubectl("label widget w1 color=red").status == 0);
+  CHECK(kubectl("delete crd widgets.demo.example.com").status == 0);
+  CHECK(c.get("/apis/demo.example.com/v1/namespaces/default/widgets/w1").status == 404);
+}
