@@ -36,6 +36,9 @@ class TransferImpl final : public Transfer, public std::enable_shared_from_this<
   bool attach(CURLM* multi, const TransportOptions& options);
   void finish(CURLcode code);
   void abort(const std::string& why);
+  // Fails the transfer when no byte arrived for its idle timeout (a paused transfer waits for its
+  // reader, not for the server, and is never idle). Returns true when it failed.
+  bool check_idle(std::chrono::steady_clock::time_point now);
   CURL* easy() const { return m_easy; }
   void resume();
 
@@ -54,6 +57,7 @@ class TransferImpl final : public Transfer, public std::enable_shared_from_this<
   CURLM* m_multi = nullptr;
   EasyLists m_lists;
   char m_error_buffer[CURL_ERROR_SIZE] = {};
+  std::chrono::steady_clock::time_point m_last_activity;
 
   // Shared with the reader, under m_mutex.
   std::mutex m_mutex;
@@ -97,6 +101,7 @@ class IoLoop {
  private:
   void run_commands();
   void reap_finished();
+  void check_idle();
 
   TransportOptions m_options;
   CURLM* m_multi = nullptr;
@@ -121,6 +126,7 @@ bool TransferImpl::attach(CURLM* multi, const TransportOptions& options) {
   curl_easy_setopt(m_easy, CURLOPT_WRITEFUNCTION, &TransferImpl::on_write);
   curl_easy_setopt(m_easy, CURLOPT_WRITEDATA, this);
   m_lists = configure_easy(m_easy, options, m_request);
+  m_last_activity = std::chrono::steady_clock::now();
   curl_multi_add_handle(multi, m_easy);
   return true;
 }
@@ -158,12 +164,30 @@ void TransferImpl::abort(const std::string& why) {
       Error{ErrorKind::cancelled, m_request.method + " " + redact_url(m_request.url) + ": " + why, 0, {}});
 }
 
+bool TransferImpl::check_idle(std::chrono::steady_clock::time_point now) {
+  if (m_request.idle_timeout.count() <= 0 || now - m_last_activity < m_request.idle_timeout) return false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_paused) return false;
+  }
+  curl_multi_remove_handle(m_multi, m_easy);
+  curl_easy_cleanup(m_easy);
+  m_easy = nullptr;
+  complete(Error{ErrorKind::transport,
+                 m_request.method + " " + redact_url(m_request.url) + ": timed out: no data for " +
+                     std::to_string(m_request.idle_timeout.count()) + " s (idle timeout)",
+                 0,
+                 {}});
+  return true;
+}
+
 void TransferImpl::resume() {
   if (m_easy) curl_easy_pause(m_easy, CURLPAUSE_CONT);
 }
 
 size_t TransferImpl::on_header(char* data, size_t size, size_t count, void* self) {
   auto* t = static_cast<TransferImpl*>(self);
+  t->m_last_activity = std::chrono::steady_clock::now();
   std::string_view line(data, size * count);
   std::lock_guard lock(t->m_mutex);
   if (line.starts_with("HTTP/")) {
@@ -182,6 +206,7 @@ size_t TransferImpl::on_header(char* data, size_t size, size_t count, void* self
 
 size_t TransferImpl::on_write(char* data, size_t size, size_t count, void* self) {
   auto* t = static_cast<TransferImpl*>(self);
+  t->m_last_activity = std::chrono::steady_clock::now();
   std::lock_guard lock(t->m_mutex);
   if (!t->m_collect && t->m_pending.size() >= k_pause_threshold) {
     t->m_paused = true;
@@ -276,13 +301,26 @@ void IoLoop::reap_finished() {
   }
 }
 
+void IoLoop::check_idle() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = m_active.begin(); it != m_active.end();) {
+    if (it->second->check_idle(now)) {
+      it = m_active.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void IoLoop::run() {
   while (!m_stop) {
     run_commands();
     int running = 0;
     curl_multi_perform(m_multi, &running);
     reap_finished();
-    curl_multi_poll(m_multi, nullptr, 0, 1000, nullptr);
+    check_idle();
+    // Idle timeouts are checked at this granularity.
+    curl_multi_poll(m_multi, nullptr, 0, 200, nullptr);
   }
   run_commands();
   for (auto& [easy, transfer] : m_active) transfer->abort("the client was closed");

@@ -105,10 +105,6 @@ EasyLists configure_easy(CURL* easy, const TransportOptions& options, const Http
   if (request.timeout.count() > 0) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   }
-  if (request.idle_timeout.count() > 0) {
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.idle_timeout.count()));
-  }
   if (!options.proxy_url.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy_url.c_str());
   configure_tls(easy, options, request);
   EasyLists lists;
