@@ -1,0 +1,135 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "formats/json.hpp"
+#include "formats/recording.hpp"
+#include "formats/writer.hpp"
+#include "recorder/pipeline.hpp"
+
+using namespace ktape;
+using namespace ktape::recorder;
+namespace fs = std::filesystem;
+
+namespace {
+
+Record object_record(const std::string& name) {
+  Record r;
+  r.kind = Record::Kind::snapshot_object;
+  r.object = *formats::parse_json(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"d"}})");
+  r.object["metadata"].set("name", name);
+  r.event.resource = {"", "v1", "configmaps"};
+  r.resource = "configmaps";
+  return r;
+}
+
+Record event_record(std::int64_t t, const std::string& name) {
+  Record r;
+  r.kind = Record::Kind::event;
+  r.event.resource = {"", "v1", "configmaps"};
+  r.event.name = name;
+  r.event.namespace_name = "d";
+  r.event.duration_ns = t;
+  r.event.method = formats::Method::remove;
+  r.resource = "configmaps";
+  return r;
+}
+
+struct Fixture {
+  fs::path dir = fs::temp_directory_path() / ("ktape-pipeline-" + std::to_string(::getpid()));
+  std::string path;
+  std::unique_ptr<formats::RecordingWriter> writer;
+  std::shared_ptr<kube::Clock> clock = kube::make_system_clock();
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  Fixture() {
+    fs::create_directories(dir);
+    path = (dir / "p.yaml").string();
+    fs::remove(path);
+    formats::Header h;
+    h.start_time = "2026-11-21T19:00:00Z";
+    formats::WriterOptions wo;
+    wo.path = path;
+    writer = std::move(*formats::RecordingWriter::create(wo, h));
+  }
+  ~Fixture() { fs::remove_all(dir); }
+  std::int64_t stamp() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+        .count();
+  }
+  std::vector<formats::RecordingEntry> read() {
+    formats::RecordingReadOptions o;
+    o.sort_window = 0;
+    auto r = formats::RecordingReader::open(path, o);
+    REQUIRE(r);
+    std::vector<formats::RecordingEntry> out;
+    for (;;) {
+      auto e = r->next();
+      REQUIRE(e);
+      if (!*e) break;
+      out.push_back(std::move(**e));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("pipeline: the snapshot section stays open until every initial list is done") {
+  Fixture f;
+  PipelineOptions o;
+  o.expected_lists = 2;
+  o.reorder_lag = std::chrono::milliseconds(0);
+  Pipeline p(
+      *f.writer, *f.clock, [&] { return f.stamp(); }, o);
+  p.start();
+  p.push(object_record("a"));
+  p.push(event_record(f.stamp(), "e1"));  // an event from a loop that listed first
+  p.push(Record{Record::Kind::listed, {}, {}, "configmaps"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  p.push(object_record("b"));  // the second list is still in the snapshot section
+  p.push(Record{Record::Kind::listed, {}, {}, "secrets"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  p.push(event_record(f.stamp(), "e2"));
+  auto digest = p.finish();
+  REQUIRE(digest);
+  auto entries = f.read();
+  REQUIRE(entries.size() == 4);
+  CHECK(entries[0].object.string_at({"metadata", "name"}) == "a");
+  CHECK(entries[1].object.string_at({"metadata", "name"}) == "b");
+  CHECK(entries[2].event.name == "e1");
+  CHECK(entries[3].event.name == "e2");
+  CHECK(p.stats().events_per_resource.at("configmaps") == 2);
+  CHECK(p.stats().objects == 2);
+}
+
+TEST_CASE("pipeline: past the deadline a late snapshot object becomes a create; events stay sorted") {
+  Fixture f;
+  PipelineOptions o;
+  o.expected_lists = 2;
+  o.snapshot_deadline = std::chrono::seconds(0);
+  o.reorder_lag = std::chrono::milliseconds(100);
+  Pipeline p(
+      *f.writer, *f.clock, [&] { return f.stamp(); }, o);
+  p.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto t = f.stamp();
+  p.push(event_record(t + 2, "later"));
+  p.push(event_record(t + 1, "earlier"));  // pushed second, stamped first
+  p.push(object_record("late"));
+  REQUIRE(p.finish());
+  auto entries = f.read();
+  REQUIRE(entries.size() == 3);
+  CHECK(entries[0].event.name == "earlier");
+  CHECK(entries[1].event.name == "later");
+  CHECK(entries[2].event.method == formats::Method::create);
+  CHECK(entries[2].event.name == "late");
+  CHECK(entries[2].event.template_value.string_at({"kind"}) == "ConfigMap");
+  std::int64_t last = 0;
+  for (const auto& e : entries) {
+    CHECK(e.event.duration_ns >= last);
+    last = e.event.duration_ns;
+  }
+}
