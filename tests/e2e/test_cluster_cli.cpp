@@ -178,6 +178,22 @@ TEST_CASE("ktape cluster: two clusters side by side, listed, reachable by kubect
   }
 }
 
+TEST_CASE("ktape cluster list marks a cluster whose server died, and create replaces it") {
+  Home home;
+  create(home, "fragile");
+  int pid = std::atoi(slurp(home.path / "clusters" / "fragile" / "pid").c_str());
+  REQUIRE(pid > 0);
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && !process_gone(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string line = list_line(home, "fragile");
+  CHECK(line.find("dead") != std::string::npos);
+  CHECK(line.find("running") == std::string::npos);
+  create(home, "fragile");
+  CHECK(list_line(home, "fragile").find("running") != std::string::npos);
+  CHECK(std::atoi(slurp(home.path / "clusters" / "fragile" / "pid").c_str()) != pid);
+}
+
 TEST_CASE("ktape cluster create --tls: kubectl trusts the cluster through its kubeconfig alone") {
   Home home;
   std::string kubeconfig = create(home, "secure", "--tls");
