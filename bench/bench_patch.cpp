@@ -93,19 +93,19 @@ const Workload& workload() {
   return k_workload;
 }
 
-void BM_StrategicCreate(benchmark::State& state) {
+void bm_strategic_create(benchmark::State& state) {
   const Workload& w = workload();
   for (auto _ : state)
     benchmark::DoNotOptimize(ktape::formats::create_strategic_merge_patch(w.before, w.after));
 }
 
-void BM_StrategicApply(benchmark::State& state) {
+void bm_strategic_apply(benchmark::State& state) {
   const Workload& w = workload();
   const Value patch = *ktape::formats::create_strategic_merge_patch(w.before, w.after);
   for (auto _ : state) benchmark::DoNotOptimize(ktape::formats::apply_strategic_merge_patch(w.before, patch));
 }
 
-void BM_StrategicCreateApply(benchmark::State& state) {
+void bm_strategic_create_apply(benchmark::State& state) {
   const Workload& w = workload();
   for (auto _ : state) {
     auto patch = ktape::formats::create_strategic_merge_patch(w.before, w.after);
@@ -115,7 +115,7 @@ void BM_StrategicCreateApply(benchmark::State& state) {
   }
 }
 
-void BM_MergeCreateApply(benchmark::State& state) {
+void bm_merge_create_apply(benchmark::State& state) {
   const Workload& w = workload();
   for (auto _ : state) {
     Value patch = ktape::formats::create_merge_patch(w.before, w.after);
@@ -125,7 +125,7 @@ void BM_MergeCreateApply(benchmark::State& state) {
 }
 
 // The document copy that every apply makes, for scale.
-void BM_CopyPod(benchmark::State& state) {
+void bm_copy_pod(benchmark::State& state) {
   const Workload& w = workload();
   for (auto _ : state) {
     Value copy = w.before;
@@ -135,10 +135,10 @@ void BM_CopyPod(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_StrategicCreate);
-BENCHMARK(BM_StrategicApply);
-BENCHMARK(BM_StrategicCreateApply);
-BENCHMARK(BM_MergeCreateApply);
-BENCHMARK(BM_CopyPod);
+BENCHMARK(bm_strategic_create);
+BENCHMARK(bm_strategic_apply);
+BENCHMARK(bm_strategic_create_apply);
+BENCHMARK(bm_merge_create_apply);
+BENCHMARK(bm_copy_pod);
 
 BENCHMARK_MAIN();

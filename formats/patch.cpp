@@ -67,12 +67,10 @@ Value create_merge_patch(const Value& original, const Value& modified) {
   Value patch = Value::object();
   for (const Member& m : modified.as_object()) {
     const Value* before = original.find(m.key);
-    if (before == nullptr) {
-      patch.set(m.key, m.value);
-    } else if (before->is_object() && m.value.is_object()) {
+    if (before != nullptr && before->is_object() && m.value.is_object()) {
       Value sub = create_merge_patch(*before, m.value);
       if (sub.size() > 0) patch.set(m.key, std::move(sub));
-    } else if (*before != m.value) {
+    } else if (before == nullptr || *before != m.value) {
       patch.set(m.key, m.value);
     }
   }
