@@ -45,6 +45,54 @@ std::vector<OwnerRef> owner_refs_of(const Value& object) {
   return refs;
 }
 
+namespace {
+
+void append_entries(const Value* list, bool skip_directives, std::vector<OwnerRef>& out) {
+  if (!list || !list->is_array()) return;
+  for (const Value& entry : list->as_array()) {
+    if (!entry.is_object() || (skip_directives && entry.contains("$patch"))) continue;
+    out.push_back(owner_ref_of(entry));
+  }
+}
+
+void append_operation(const Value& op, std::vector<OwnerRef>& out) {
+  std::string_view verb = op.string_at({"op"});
+  const Value* pointer = op.find("path");
+  const Value* value = op.find("value");
+  if ((verb != "add" && verb != "replace") || !pointer || !pointer->is_string() || !value) return;
+  std::string_view path = pointer->as_string();
+  constexpr std::string_view k_refs = "/metadata/ownerReferences";
+  if (path.empty()) return append_entries(value->at({"metadata", "ownerReferences"}), false, out);
+  if (path == "/metadata") return append_entries(value->find("ownerReferences"), false, out);
+  if (!path.starts_with(k_refs)) return;
+  std::string_view rest = path.substr(k_refs.size());
+  if (rest.empty()) return append_entries(value, false, out);
+  if (rest[0] != '/') return;
+  std::size_t slash = rest.find('/', 1);
+  if (slash == std::string_view::npos && value->is_object()) out.push_back(owner_ref_of(*value));
+  if (slash != std::string_view::npos && rest.substr(slash) == "/uid" && value->is_string())
+    out.push_back(OwnerRef{{}, {}, {}, value->as_string()});
+}
+
+}  // namespace
+
+std::vector<OwnerRef> owners_added_by(formats::PatchType type, const Value& patch) {
+  std::vector<OwnerRef> out;
+  switch (type) {
+    case formats::PatchType::merge:
+      append_entries(patch.at({"metadata", "ownerReferences"}), false, out);
+      break;
+    case formats::PatchType::strategic:
+      append_entries(patch.at({"metadata", "ownerReferences"}), true, out);
+      break;
+    case formats::PatchType::json:
+      if (patch.is_array())
+        for (const Value& op : patch.as_array()) append_operation(op, out);
+      break;
+  }
+  return out;
+}
+
 std::string describe(const ObjectKey& key) {
   std::string out = key.kind;
   if (!key.group.empty()) out += "." + key.group;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/patch.hpp"
 #include "formats/value.hpp"
 
 namespace ktape::ownerref {
@@ -51,6 +52,13 @@ OwnerRef owner_ref_of(const formats::Value& entry);
 
 // Every entry of metadata.ownerReferences in order; empty when the field is absent or not a list.
 std::vector<OwnerRef> owner_refs_of(const formats::Value& object);
+
+// The owner references a patch adds or sets, in order (a patch event that names an owner the
+// target does not have yet can wait for it like a create): merge, every metadata.ownerReferences
+// entry; strategic, those entries except $patch directives; json, the values of add and replace
+// operations on /metadata/ownerReferences (the list, an entry, an entry's /uid, or a value for
+// /metadata or the whole document). Parts with the wrong shape are skipped; rewriting reports them.
+std::vector<OwnerRef> owners_added_by(formats::PatchType type, const formats::Value& patch);
 
 // For messages, in kubectl's spelling: "Deployment.apps demo/web", "Namespace demo".
 std::string describe(const ObjectKey& key);
