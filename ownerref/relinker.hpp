@@ -12,7 +12,8 @@
 // An owner reference whose UID has no mapping is dangling. Every rewrite reports its dangling
 // references, and the policy chosen at construction drops them (the default) or keeps them with
 // their old UID (the target's garbage collector then deletes the child, as the issue's
-// --keep-dangling-owners promises).
+// --keep-dangling-owners promises). An owner that is not created yet counts as dangling too, so
+// rewrite an object only once the Scheduler has made it ready (its owners exist, or never will).
 //
 // Thread safety: every member function may be called from any thread at the same time; rewrites
 // share a lock, record_* take it exclusively.

@@ -201,8 +201,6 @@ Result<void> rewrite_json(Pass& pass, Value& patch) {
 Result<Rewrite> Relinker::rewrite_object(Value& object) const {
   std::shared_lock lock(m_mutex);
   Pass pass([this](std::string_view uid) { return find_locked(uid); }, m_policy);
-  Value* refs = object.at({"metadata", "ownerReferences"});
-  if (!refs || refs->is_null()) return Rewrite{};
   auto done = rewrite_whole(pass, object, true);
   if (!done) return fail(done.error());
   return counted(pass.take());

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -176,4 +177,26 @@ TEST_CASE("rewrite_object from many threads while creates are recorded") {
   CHECK(wrong == std::vector<int>{0, 0, 0});
   CHECK(relinker.stats().mapped == k_objects);
   CHECK(relinker.stats().rewritten + relinker.stats().dangling == 3 * k_objects);
+}
+
+TEST_CASE("rewrite_object re-links 20,000 Pods") {
+  Relinker relinker;
+  constexpr int k_sets = 2000;
+  for (int i = 0; i < k_sets; ++i)
+    relinker.record_created({"apps", "ReplicaSet", "demo", "rs" + std::to_string(i)},
+                            "old" + std::to_string(i), "new" + std::to_string(i));
+  std::vector<Value> pods;
+  for (int i = 0; i < 10 * k_sets; ++i) {
+    Value pod = pod_owned_by({ref("ReplicaSet", "rs", "old" + std::to_string(i % k_sets))});
+    pod.at({"metadata"})->set("name", "p" + std::to_string(i));
+    pods.push_back(std::move(pod));
+  }
+  std::clock_t start = std::clock();  // CPU time: the machine may be busy with other work
+  std::size_t rewritten = 0;
+  for (Value& pod : pods) rewritten += relinker.rewrite_object(pod).value().rewritten;
+  double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  MESSAGE("rewrite_object: " << pods.size() << " Pods in " << seconds * 1e3 << " ms CPU");
+  CHECK(rewritten == pods.size());
+  CHECK(pods.back().at({"metadata", "ownerReferences"})->as_array()[0].string_at({"uid"}) ==
+        "new" + std::to_string((10 * k_sets - 1) % k_sets));
 }
