@@ -197,6 +197,9 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
       if (std::string ts = query_of(r, "timeoutSeconds"); !ts.empty())
         plan.timeout = std::chrono::seconds(std::atoll(ts.c_str()));
       auto start = m_store.start_watch(t.info, filter, from);
+      // As the real server: the stream opens (200) and carries one ERROR event, then ends.
+      if (!start && start.error().code == 410)
+        return Response{200, "application/json", error_line(start.error())};
       if (!start) return error_response(start.error());
       plan.start = std::move(*start);
       return plan;
