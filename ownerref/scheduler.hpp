@@ -14,9 +14,11 @@
 // "Released" means it no longer waits on those owners; the Relinker then finds them unmapped at
 // create time and drops or keeps the references by its policy. Owners are matched by UID only.
 //
-// Every call is O(owners of the objects it touches), except a submission that closes a
-// dependency on an object already waiting on it, which walks the waiting objects below it.
-// Objects are forgotten once created or failed; the UIDs that exist are remembered.
+// Cost: submit, created and failed take time in proportion to the owners of the objects they
+// touch (one hash lookup per UID), except a submission whose object is already waited on by
+// others while it waits itself: it walks the waiting objects below it to look for a cycle.
+// finish, expire and counts walk the objects not yet done. Objects are forgotten once created or
+// failed; every UID met is remembered (a few dozen bytes each).
 //
 // Thread safety: every member function may be called from any thread; one mutex serialises them.
 #include <cstddef>
