@@ -1,0 +1,138 @@
+// `ktape record` (record over time; --snapshot for the current state) and `ktape export` (the same
+// for an external cluster: snapshot by default, --record to keep watching).
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/duration.hpp"
+#include "cli/selection_flags.hpp"
+#include "cli/signals.hpp"
+#include "cli/target.hpp"
+#include "recorder/recorder.hpp"
+
+namespace ktape::cli {
+namespace {
+
+struct RecordFlags {
+  TargetFlags target;
+  SelectionFlags selection;
+  std::string path;
+  std::string duration;
+  bool snapshot = false;  // record: --snapshot
+  bool record = false;    // export: --record
+  bool force = false;
+  bool redact_secrets = false;
+  bool keep_managed_fields = false;
+  bool time_markers = false;
+};
+
+void print_summary(const recorder::RecordSummary& s) {
+  std::fprintf(stderr, "recorded %llu objects and %llu events in %s to %s (%s)\n",
+               static_cast<unsigned long long>(s.objects), static_cast<unsigned long long>(s.events),
+               format_duration(s.elapsed).c_str(), s.path.c_str(), format_bytes(s.file_bytes).c_str());
+  std::fprintf(stderr, "sha256 %s written to %s.sha256\n", s.sha256.c_str(), s.path.c_str());
+  std::fprintf(stderr, "  %-45s %8s %8s %8s %8s\n", "RESOURCE", "OBJECTS", "EVENTS", "RELISTS", "FAILURES");
+  for (const auto& r : s.resources) {
+    if (r.objects == 0 && r.events == 0 && r.failures == 0) continue;
+    std::fprintf(stderr, "  %-45s %8llu %8llu %8llu %8llu\n", r.name.c_str(),
+                 static_cast<unsigned long long>(r.objects), static_cast<unsigned long long>(r.events),
+                 static_cast<unsigned long long>(r.relists), static_cast<unsigned long long>(r.failures));
+  }
+  for (const auto& r : s.resources)
+    if (r.failing) std::fprintf(stderr, "still failing: %s: %s\n", r.name.c_str(), r.last_error.c_str());
+}
+
+recorder::RecordHooks make_hooks() {
+  recorder::RecordHooks hooks;
+  bool tty = ::isatty(STDERR_FILENO) != 0;
+  hooks.log = [tty](const std::string& line) {
+    std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
+  };
+  if (tty) {
+    hooks.progress = [](const recorder::Progress& p) {
+      double secs = static_cast<double>(p.elapsed.count()) / 1e9;
+      std::fprintf(stderr, "\r\033[K%s  %llu events  %.0f/s  %s written", format_duration(p.elapsed).c_str(),
+                   static_cast<unsigned long long>(p.events),
+                   secs > 0 ? static_cast<double>(p.events) / secs : 0.0, format_bytes(p.file_bytes).c_str());
+    };
+  }
+  return hooks;
+}
+
+int run_record(const RecordFlags& flags, bool snapshot) {
+  recorder::RecordOptions options;
+  options.path = flags.path;
+  options.overwrite = flags.force ? formats::Overwrite::yes : formats::Overwrite::no;
+  options.snapshot = snapshot;
+  options.selection = finish_selection(flags.selection);
+  options.redact_secrets = flags.redact_secrets;
+  options.keep_managed_fields = flags.keep_managed_fields;
+  options.time_markers = flags.time_markers;
+  if (!flags.duration.empty()) {
+    auto d = parse_duration(flags.duration);
+    if (!d) {
+      std::fprintf(stderr, "ktape: --duration \"%s\" is not a duration (try 30s, 5m, 1h30m)\n",
+                   flags.duration.c_str());
+      return 2;
+    }
+    options.duration = *d;
+  }
+  auto target = connect(flags.target);
+  if (!target) {
+    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    return 1;
+  }
+  options.source = target->label;
+  const auto& stop = install_stop_signals();
+  if (snapshot)
+    std::fprintf(stderr, "Writing a snapshot of %s to %s\n", target->label.c_str(), flags.path.c_str());
+  else
+    std::fprintf(stderr, "Recording %s to %s. Press Ctrl+C to stop recording.\n", target->label.c_str(),
+                 flags.path.c_str());
+  auto summary = recorder::record(*target->client, options, stop, make_hooks());
+  if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
+  if (!summary) {
+    std::fprintf(stderr, "ktape: %s\n", summary.error().message.c_str());
+    return 1;
+  }
+  print_summary(*summary);
+  return 0;
+}
+
+void add_common(CLI::App& cmd, RecordFlags& f) {
+  cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress)")->required();
+  add_target_flags(cmd, f.target);
+  add_selection_flags(cmd, f.selection);
+  cmd.add_option("--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
+  cmd.add_flag("--force", f.force, "Overwrite an existing file");
+  cmd.add_flag("--redact-secrets", f.redact_secrets, "Replace Secret data values by their sha256");
+  cmd.add_flag("--keep-managed-fields", f.keep_managed_fields, "Keep metadata.managedFields");
+  cmd.add_flag("--time-markers", f.time_markers,
+               "Write time fields as kwok's $(time-offset-nanosecond N), relative to the start");
+}
+
+void add_record(CLI::App& app) {
+  auto flags = std::make_shared<RecordFlags>();
+  auto* cmd = app.add_subcommand("record", "Record a cluster's objects as a timestamped event stream");
+  add_common(*cmd, *flags);
+  cmd->add_flag("--snapshot", flags->snapshot, "Write the current state only, then exit");
+  cmd->callback([flags] { set_exit_code(run_record(*flags, flags->snapshot)); });
+}
+
+void add_export(CLI::App& app) {
+  auto flags = std::make_shared<RecordFlags>();
+  auto* cmd = app.add_subcommand("export",
+                                 "Export an external cluster's state (a snapshot; --record keeps watching)");
+  add_common(*cmd, *flags);
+  cmd->add_flag("--record", flags->record, "Keep recording changes after the snapshot");
+  cmd->callback([flags] { set_exit_code(run_record(*flags, !flags->record)); });
+}
+
+const Registration record_registration{add_record};
+const Registration export_registration{add_export};
+
+}  // namespace
+}  // namespace ktape::cli

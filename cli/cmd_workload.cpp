@@ -1,0 +1,83 @@
+// `ktape workload`: drive a cluster with the seeded, repeatable workload of bench/workload.hpp.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "bench/workload.hpp"
+#include "cli/commands.hpp"
+#include "cli/duration.hpp"
+#include "cli/signals.hpp"
+#include "cli/target.hpp"
+
+namespace ktape::cli {
+namespace {
+
+struct WorkloadFlags {
+  TargetFlags target;
+  workload::WorkloadOptions options;
+  std::string duration;
+};
+
+int run_workload(WorkloadFlags& flags) {
+  if (!flags.duration.empty()) {
+    auto d = parse_duration(flags.duration);
+    if (!d) {
+      std::fprintf(stderr, "ktape: --duration \"%s\" is not a duration (try 30s, 5m)\n",
+                   flags.duration.c_str());
+      return 2;
+    }
+    flags.options.duration = *d;
+  }
+  if (flags.options.duration.count() == 0 && flags.options.operations == 0) flags.options.operations = 200;
+  auto target = connect(flags.target);
+  if (!target) {
+    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    return 1;
+  }
+  const auto& stop = install_stop_signals();
+  auto stats = workload::run_workload(*target->client, flags.options, stop, [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  });
+  if (!stats) {
+    std::fprintf(stderr, "ktape: workload: %s\n", stats.error().message.c_str());
+    return 1;
+  }
+  std::uint64_t ops = 0;
+  for (const auto& [k, v] : stats->operations) ops += v;
+  std::printf("workload on %s: %llu setup objects, %llu operations, %llu requests (%llu failed) in %s\n",
+              target->label.c_str(), static_cast<unsigned long long>(stats->setup_objects),
+              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(stats->requests),
+              static_cast<unsigned long long>(stats->failures), format_duration(stats->elapsed).c_str());
+  for (const auto& [k, v] : stats->operations)
+    std::printf("  %-18s %llu\n", k.c_str(), static_cast<unsigned long long>(v));
+  return stats->failures == 0 ? 0 : 1;
+}
+
+void add_workload(CLI::App& app) {
+  auto flags = std::make_shared<WorkloadFlags>();
+  auto& o = flags->options;
+  auto* cmd = app.add_subcommand("workload", "Drive a cluster with a realistic, seeded, repeatable workload");
+  add_target_flags(*cmd, flags->target);
+  cmd->add_option("--seed", o.seed, "Same seed, same operations")->capture_default_str();
+  cmd->add_option("--namespaces", o.namespaces, "Namespaces to create")->capture_default_str();
+  cmd->add_option("--deployments", o.deployments_per_namespace, "Deployments per namespace")
+      ->capture_default_str();
+  cmd->add_option("--max-replicas", o.max_replicas, "Scale moves between 0 and this")->capture_default_str();
+  cmd->add_option("--configmaps", o.configmaps_per_namespace, "ConfigMaps per namespace")
+      ->capture_default_str();
+  cmd->add_option("--custom-resources", o.custom_resources_per_namespace, "Widgets per namespace (0: no CRD)")
+      ->capture_default_str();
+  cmd->add_option("--rate", o.rate, "Operations per second (0: as fast as possible)")->capture_default_str();
+  cmd->add_option("--operations", o.operations,
+                  "Stop after this many operations (default 200 without --duration)");
+  cmd->add_option("--duration", flags->duration, "Stop after this long (30s, 5m)");
+  cmd->add_option("--workers", o.workers, "Threads, each owning a share of the namespaces")
+      ->capture_default_str();
+  cmd->add_option("--prefix", o.prefix, "Namespace name prefix")->capture_default_str();
+  cmd->callback([flags] { set_exit_code(run_workload(*flags)); });
+}
+
+const Registration registration{add_workload};
+
+}  // namespace
+}  // namespace ktape::cli

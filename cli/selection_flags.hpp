@@ -1,0 +1,22 @@
+#pragma once
+// Selection flags shared by record, export and replay: --resource/--filter, --exclude-resource,
+// -n/--namespace (globs), -A, --exclude-namespace, -l/--selector. Values may be comma-separated
+// or repeated.
+#include "recorder/selection.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace ktape::cli {
+
+struct SelectionFlags {
+  recorder::Selection selection;
+  bool all_namespaces = false;
+};
+
+void add_selection_flags(CLI::App& cmd, SelectionFlags& flags);
+// Splits comma-separated values; -A clears -n. Returns the selection to use.
+recorder::Selection finish_selection(const SelectionFlags& flags);
+
+}  // namespace ktape::cli
