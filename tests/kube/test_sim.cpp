@@ -1,0 +1,299 @@
+// kube::Client against the simulated cluster (a real HTTP server speaking the Kubernetes API):
+// discovery and name resolution, the write verbs and their errors, pagination, watch with a 410,
+// TLS, and many watches sharing one client.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "formats/json.hpp"
+#include "kube/client.hpp"
+#include "sim/server.hpp"
+#include "sim/tls.hpp"
+#include "tests/kube/helpers.hpp"
+
+using namespace ktape;
+using namespace ktape::kube;
+using namespace std::chrono_literals;
+using formats::Value;
+
+namespace {
+
+struct Cluster {
+  std::unique_ptr<sim::Server> server;
+  std::unique_ptr<Client> client;
+  Discovery discovery;
+
+  explicit Cluster(sim::ServerOptions options = {}) {
+    auto started = sim::Server::start(std::move(options));
+    REQUIRE(started);
+    server = std::move(*started);
+    RestConfig config;
+    config.server = server->url();
+    auto made = Client::create(config);
+    REQUIRE(made);
+    client = std::move(*made);
+    auto found = client->discover();
+    REQUIRE(found);
+    discovery = std::move(*found);
+  }
+  ApiResource resource(const std::string& name) const {
+    auto r = discovery.resolve(name);
+    REQUIRE(r);
+    return *r;
+  }
+};
+
+Value parse(const std::string& json) {
+  auto v = formats::parse_json(json);
+  REQUIRE(v);
+  return *v;
+}
+
+Value config_map(const std::string& name, const std::string& value) {
+  return parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+               R"("},"data":{"k":")" + value + R"("}})");
+}
+
+void create_namespace(Cluster& cluster, const std::string& name) {
+  auto created = cluster.client->create(
+      cluster.resource("namespaces"), "",
+      parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name + R"("}})"));
+  REQUIRE(created);
+}
+
+}  // namespace
+
+TEST_CASE("discovery of the simulated cluster resolves kubectl-style names") {
+  Cluster cluster;
+  CHECK(cluster.discovery.aggregated);
+  struct Case {
+    std::string name, group, version, resource;
+  };
+  for (const auto& c : std::vector<Case>{{"po", "", "v1", "pods"},
+                                         {"pods", "", "v1", "pods"},
+                                         {"Pod", "", "v1", "pods"},
+                                         {"deploy", "apps", "v1", "deployments"},
+                                         {"deployments.apps", "apps", "v1", "deployments"},
+                                         {"Deployment.apps", "apps", "v1", "deployments"},
+                                         {"deployments.v1.apps", "apps", "v1", "deployments"},
+                                         {"events", "", "v1", "events"},
+                                         {"events.events.k8s.io", "events.k8s.io", "v1", "events"},
+                                         {"hpa", "autoscaling", "v2", "horizontalpodautoscalers"}}) {
+    CAPTURE(c.name);
+    auto r = cluster.discovery.resolve(c.name);
+    REQUIRE(r);
+    CHECK(r->group == c.group);
+    CHECK(r->version == c.version);
+    CHECK(r->resource == c.resource);
+  }
+  auto pods = cluster.resource("pods");
+  CHECK(pods.namespaced);
+  CHECK(pods.kind == "Pod");
+  CHECK(pods.has_verb("watch"));
+  CHECK(pods.has_subresource("status"));
+  CHECK(!cluster.resource("namespaces").namespaced);
+  auto unknown = cluster.discovery.resolve("widgets.example.com");
+  REQUIRE(!unknown);
+  CHECK(unknown.error().message == "the server does not serve a resource named \"widgets.example.com\"");
+  std::size_t deployments = 0;
+  for (const auto& r : cluster.discovery.preferred()) deployments += r.qualified_name() == "deployments.apps";
+  CHECK(deployments == 1);
+}
+
+TEST_CASE("create, get, update, patch, status and delete against the simulated cluster") {
+  Cluster cluster;
+  create_namespace(cluster, "demo");
+  auto cms = cluster.resource("configmaps");
+  auto created = cluster.client->create(cms, "demo", config_map("web", "1"));
+  REQUIRE(created);
+  std::string rv(created->string_at({"metadata", "resourceVersion"}));
+  CHECK(!rv.empty());
+  CHECK(!created->string_at({"metadata", "uid"}).empty());
+
+  auto again = cluster.client->create(cms, "demo", config_map("web", "1"));
+  REQUIRE(!again);
+  CHECK(is_conflict(again.error()));
+  CHECK(again.error().reason == "AlreadyExists");
+
+  Value changed = *created;
+  changed["data"].set("k", "2");
+  auto updated = cluster.client->update(cms, "demo", changed);
+  REQUIRE(updated);
+  CHECK(updated->string_at({"data", "k"}) == "2");
+  auto stale = cluster.client->update(cms, "demo", changed);  // still carries the old resourceVersion
+  REQUIRE(!stale);
+  CHECK(is_conflict(stale.error()));
+  CHECK(stale.error().reason == "Conflict");
+
+  auto merged =
+      cluster.client->patch(cms, "demo", "web", formats::PatchType::merge, parse(R"({"data":{"m":"x"}})"));
+  REQUIRE(merged);
+  CHECK(merged->string_at({"data", "m"}) == "x");
+  auto json_patched = cluster.client->patch(cms, "demo", "web", formats::PatchType::json,
+                                            parse(R"([{"op":"replace","path":"/data/k","value":"3"}])"));
+  REQUIRE(json_patched);
+  CHECK(json_patched->string_at({"data", "k"}) == "3");
+  auto strategic = cluster.client->patch(cms, "demo", "web", formats::PatchType::strategic,
+                                         parse(R"({"metadata":{"labels":{"app":"web"}}})"));
+  REQUIRE(strategic);
+  CHECK(strategic->string_at({"metadata", "labels", "app"}) == "web");
+
+  auto pods = cluster.resource("pods");
+  auto pod = cluster.client->create(
+      pods, "demo",
+      parse(
+          R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"nginx"}]}})"));
+  REQUIRE(pod);
+  Value with_status = *pod;
+  with_status.set("status", parse(R"({"phase":"Running"})"));
+  auto status = cluster.client->update(pods, "demo", with_status, "status");
+  REQUIRE(status);
+  CHECK(status->string_at({"status", "phase"}) == "Running");
+  auto fetched = cluster.client->get(pods, "demo", "p");
+  REQUIRE(fetched);
+  CHECK(fetched->string_at({"status", "phase"}) == "Running");
+
+  DeleteOptions foreground;
+  foreground.propagation_policy = "Background";
+  REQUIRE(cluster.client->remove(cms, "demo", "web", foreground));
+  auto gone = cluster.client->get(cms, "demo", "web");
+  REQUIRE(!gone);
+  CHECK(is_not_found(gone.error()));
+  auto missing = cluster.client->remove(cms, "demo", "web");
+  REQUIRE(!missing);
+  CHECK(is_not_found(missing.error()));
+}
+
+TEST_CASE("LIST pages through the simulated cluster, then WATCH continues from its resourceVersion") {
+  Cluster cluster;
+  create_namespace(cluster, "demo");
+  auto cms = cluster.resource("configmaps");
+  for (int i = 0; i < 25; ++i)
+    REQUIRE(cluster.client->create(cms, "demo", config_map("cm-" + std::to_string(i), "v")));
+  ListOptions options;
+  options.namespace_name = "demo";
+  options.limit = 10;
+  auto pager = cluster.client->list(cms, options);
+  std::size_t pages = 0, items = 0;
+  std::string rv;
+  while (true) {
+    auto page = pager.next();
+    REQUIRE(page);
+    if (!*page) break;
+    ++pages;
+    items += (*page)->items.size();
+    if (rv.empty()) rv = (*page)->resource_version;
+    for (const auto& item : (*page)->items) CHECK(item.string_at({"kind"}) == "ConfigMap");
+  }
+  CHECK(pages == 3);
+  CHECK(items == 25);
+
+  WatchOptions watch_options;
+  watch_options.namespace_name = "demo";
+  watch_options.resource_version = rv;
+  watch_options.timeout = 30s;
+  auto stream = cluster.client->watch(cms, watch_options);
+  REQUIRE(stream);
+  REQUIRE(cluster.client->create(cms, "demo", config_map("late", "1")));
+  REQUIRE(
+      cluster.client->patch(cms, "demo", "late", formats::PatchType::merge, parse(R"({"data":{"k":"2"}})")));
+  REQUIRE(cluster.client->remove(cms, "demo", "late"));
+  std::vector<std::string> seen;
+  while (seen.size() < 3) {
+    auto next = stream->next();
+    REQUIRE(next);
+    REQUIRE(*next);
+    if ((*next)->type == WatchEvent::Type::bookmark) continue;
+    seen.push_back(std::string(to_string((*next)->type)) + " " +
+                   std::string((*next)->object.string_at({"metadata", "name"})));
+  }
+  CHECK(seen == std::vector<std::string>{"ADDED late", "MODIFIED late", "DELETED late"});
+  CHECK(!stream->resource_version().empty());
+}
+
+TEST_CASE("a watch from a resourceVersion older than the history is expired") {
+  sim::ServerOptions options;
+  options.watch_history = 5;
+  Cluster cluster(options);
+  create_namespace(cluster, "demo");
+  auto cms = cluster.resource("configmaps");
+  auto first = cluster.client->create(cms, "demo", config_map("first", "0"));
+  REQUIRE(first);
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(cluster.client->create(cms, "demo", config_map("n" + std::to_string(i), "v")));
+  WatchOptions watch_options;
+  watch_options.resource_version = std::string(first->string_at({"metadata", "resourceVersion"}));
+  auto stream = cluster.client->watch(cms, watch_options);
+  if (!stream) {
+    CHECK(is_expired(stream.error()));
+  } else {
+    auto next = stream->next();
+    REQUIRE(!next);
+    CHECK(is_expired(next.error()));
+    CHECK(next.error().http_status == 410);
+  }
+}
+
+TEST_CASE("many watches share one client while objects change") {
+  Cluster cluster;
+  create_namespace(cluster, "demo");
+  auto cms = cluster.resource("configmaps");
+  constexpr int k_watches = 16;
+  std::vector<std::thread> readers;
+  std::atomic<int> done{0};
+  std::vector<WatchStream> streams;
+  for (int i = 0; i < k_watches; ++i) {
+    WatchOptions options;
+    options.namespace_name = "demo";
+    options.timeout = 30s;
+    auto stream = cluster.client->watch(cms, options);
+    REQUIRE(stream);
+    streams.push_back(std::move(*stream));
+  }
+  std::vector<int> counts(k_watches, 0);
+  for (int i = 0; i < k_watches; ++i) {
+    readers.emplace_back([&, i] {
+      while (counts[i] < 10) {
+        auto next = streams[i].next();
+        if (!next || !*next) break;
+        if ((*next)->type == WatchEvent::Type::added) ++counts[i];
+      }
+      ++done;
+    });
+  }
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(cluster.client->create(cms, "demo", config_map("w" + std::to_string(i), "v")));
+  for (auto& t : readers) t.join();
+  CHECK(done == k_watches);
+  for (int i = 0; i < k_watches; ++i) CHECK(counts[i] == 10);
+}
+
+TEST_CASE("TLS to the simulated cluster verifies against its CA") {
+  auto tls = sim::make_tls_material({"127.0.0.1", "localhost"});
+  REQUIRE(tls);
+  sim::ServerOptions options;
+  options.tls = *tls;
+  auto server = sim::Server::start(options);
+  REQUIRE(server);
+  RestConfig config;
+  config.server = (*server)->url();
+  REQUIRE(config.server.starts_with("https://"));
+  SUBCASE("with the CA") {
+    config.ca_pem = tls->ca_cert_pem;
+    auto client = Client::create(config);
+    REQUIRE(client);
+    auto version = (*client)->server_version();
+    REQUIRE(version);
+    CHECK(!version->string_at({"gitVersion"}).empty());
+  }
+  SUBCASE("without it") {
+    auto client = Client::create(config);
+    REQUIRE(client);
+    auto version = (*client)->server_version();
+    REQUIRE(!version);
+    CHECK(version.error().kind == ErrorKind::transport);
+    CHECK(version.error().message.find("did not verify against the certificate-authority") !=
+          std::string::npos);
+  }
+}
