@@ -12,7 +12,7 @@ using namespace ktape::formats;
 namespace {
 
 // Seeds are fixed so that a failure reproduces; the count keeps the suite fast.
-constexpr unsigned k_pairs_per_kind = 400;
+constexpr unsigned k_pairs_per_kind = 1000;
 
 enum class Kind { pod, deployment, widget };
 
