@@ -27,7 +27,8 @@ class ByteSource {
   virtual std::uint64_t raw_bytes_read() const = 0;
 };
 
-// Opens `path` ("-" is standard input) and detects its compression by magic bytes.
+// Opens `path` ("-" is standard input) and detects its compression by magic bytes. A missing
+// file is a not_found Error naming the path; a corrupt compressed stream is a parse Error.
 Result<std::unique_ptr<ByteSource>> open_source(const std::string& path);
 // A source over bytes already in memory (tests, and data received over the network).
 std::unique_ptr<ByteSource> memory_source(std::string bytes);
@@ -37,15 +38,19 @@ class ByteSink {
   virtual ~ByteSink() = default;
   virtual Result<void> write(std::string_view bytes) = 0;
   // Pushes everything written so far to the file so that a reader (or a crash) sees a readable
-  // prefix: compressed streams are sync-flushed, then the file descriptor is written.
+  // prefix: compressed streams are sync-flushed, then the file descriptor is written (no fsync).
+  // Writes are otherwise gathered into 1 MiB blocks.
   virtual Result<void> flush() = 0;
-  // Ends the compressed stream, flushes and closes. Further writes are errors.
+  // Ends the compressed stream, flushes, fsyncs and closes. Further writes are errors. A sink
+  // destroyed without close() closes itself and ignores errors.
   virtual Result<void> close() = 0;
   // Bytes that reached the file (compressed).
   virtual std::uint64_t bytes_written() const = 0;
 };
 
-// Creates `path` with mode 0600; refuses an existing file unless `overwrite` is yes.
+// Creates `path` with mode 0600; refuses an existing file unless `overwrite` is yes (an Error of
+// kind conflict naming the path); an overwritten file is set back to 0600. Write errors (ENOSPC...)
+// are io Errors naming the path. gzip uses zlib's default level, zstd level 3.
 Result<std::unique_ptr<ByteSink>> open_sink(const std::string& path, Compression compression,
                                             Overwrite overwrite);
 

@@ -1,7 +1,10 @@
 #pragma once
 // A streaming reader of multi-document YAML files (plain, gzip or zstd): one document at a time,
-// memory bounded by the largest document, not by the file. Empty documents are skipped; a
-// `*List` document yields its items one by one (each keeps the List's document number).
+// memory bounded by the largest document, not by the file. Documents are separated by lines that
+// start with "---" or "..." at column 0 (YAML allows no such line inside a scalar). Empty documents
+// (only comments, blank lines or null) are skipped, and their comments go to the next document; a
+// `*List` document (kind ending in "List", with `items`) yields its items one by one (each keeps
+// the List's document number and line; the first one gets the List's comments).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,7 +19,7 @@ namespace ktape::formats {
 
 struct Document {
   Value value;
-  std::size_t number = 0;             // 1-based position in the file, counting every document
+  std::size_t number = 0;             // 1-based position in the file, counting documents with content
   std::size_t line = 0;               // 1-based line where the document's content starts
   std::vector<std::string> comments;  // comment lines before the content, without the "# "
 };

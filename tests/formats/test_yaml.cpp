@@ -532,3 +532,25 @@ TEST_CASE("the fast path either declines or reads exactly what yaml-cpp reads") 
   }
   CHECK(accepted > 500);
 }
+
+TEST_CASE("to_yaml writes keys too long for an implicit key as explicit keys") {
+  std::string long_key(1500, 'k');
+  for (const auto& inner : {Value("v"), json(R"({"a":[1,{"b":2}]})"), json("[1,[2]]"), Value("x\ny")}) {
+    Value v = Value::object();
+    v.set(long_key, inner);
+    v.set("next", 1);
+    Value outer = Value::object();
+    outer.set("list", Value(Array{v}));
+    for (const auto& doc : {v, outer}) {
+      auto text = to_yaml(doc);
+      CAPTURE(text);
+      CHECK(text.find("? \"" + long_key + "\"\n") != std::string::npos);
+      auto back = parse_yaml(text);
+      REQUIRE(back);
+      CHECK(*back == doc);
+      YAML::Node node;
+      REQUIRE_NOTHROW(node = YAML::Load(text));
+      check_against_yaml_cpp(node, doc);
+    }
+  }
+}
