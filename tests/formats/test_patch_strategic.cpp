@@ -5,6 +5,7 @@
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
+#include "formats/patch_metadata.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -278,4 +279,46 @@ TEST_CASE("create: a merge-list element without its merge key is an Error") {
   CHECK(patch.error().message.find(
             R"(spec.containers: an element does not contain the declared merge key "name")") !=
         std::string::npos);
+}
+
+TEST_CASE("the metadata table descends through ref, list and map definitions") {
+  using ktape::formats::detail::find_root_schema;
+  auto pod_schema = find_root_schema("v1", "Pod");
+  REQUIRE(pod_schema);
+  const auto container = pod_schema->object_at("spec").element_at("containers");
+  CHECK(container.name() == "io.k8s.api.core.v1.Container");
+  REQUIRE(container.field("env") != nullptr);
+  CHECK(container.field("env")->merge_key == "name");
+  CHECK(container.field("ports")->merge_key == "containerPort");
+  CHECK(container.field("args") == nullptr);  // atomic: no metadata kept
+  const auto* volumes = pod_schema->object_at("spec").field("volumes");
+  REQUIRE(volumes != nullptr);
+  CHECK((volumes->merge && volumes->retain_keys && !volumes->replace));
+  CHECK(pod_schema->object_at("metadata").field("ownerReferences")->merge_key == "uid");
+  const auto* finalizers = pod_schema->object_at("metadata").field("finalizers");
+  CHECK((finalizers->merge && finalizers->merge_key.empty()));
+  // A map of definitions: every key of JSONSchemaProps.properties is a JSONSchemaProps.
+  auto crd = find_root_schema("apiextensions.k8s.io/v1", "CustomResourceDefinition");
+  REQUIRE(crd);
+  const auto props = crd->object_at("spec")
+                         .element_at("versions")
+                         .object_at("schema")
+                         .object_at("openAPIV3Schema")
+                         .object_at("properties")
+                         .object_at("anything");
+  REQUIRE(props.field("x-kubernetes-validations") != nullptr);
+  CHECK(props.field("x-kubernetes-validations")->merge_key == "rule");
+  // PodDisruptionBudget's selector is replaced whole.
+  auto pdb = find_root_schema("policy/v1", "PodDisruptionBudget");
+  REQUIRE(pdb);
+  CHECK(pdb->object_at("spec").field("selector")->replace);
+  CHECK_FALSE(find_root_schema("example.com/v1", "Widget"));
+}
+
+TEST_CASE("create and apply: a replace-strategy map is sent whole") {
+  const Value pdb = j(R"({"apiVersion":"policy/v1","kind":"PodDisruptionBudget",
+      "spec":{"selector":{"matchLabels":{"app":"a","tier":"x"}}}})");
+  const Value changed = j(R"({"apiVersion":"policy/v1","kind":"PodDisruptionBudget",
+      "spec":{"selector":{"matchLabels":{"app":"b"}}}})");
+  check_create(pdb, changed, R"({"spec":{"selector":{"matchLabels":{"app":"b"}}}})");
 }
