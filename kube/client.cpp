@@ -99,7 +99,7 @@ Result<HttpResponse> Client::Impl::send(const Call& call) {
     auto response = transport->perform(std::move(*request));
     const bool can_retry = attempt < options.max_retries;
     if (!response) {
-      bool safe = idempotent || response.error().reason == "connect";
+      bool safe = (idempotent || response.error().reason == "connect") && response.error().reason != "tls";
       if (!can_retry || !safe || response.error().kind != ErrorKind::transport) return fail(response.error());
       ++retries;
       clock->sleep_for(backoff(attempt));

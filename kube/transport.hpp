@@ -72,7 +72,8 @@ class Transport {
 
   // Performs the request and collects the whole body. A transport failure is an Error of kind
   // transport whose reason is "connect" when the request never reached the server (refused,
-  // unresolvable, connect timeout: safe to retry for any verb); any HTTP status is a response.
+  // unresolvable: safe to retry for any verb) and "tls" when a certificate did not verify or could
+  // not be used (retrying will not help); any HTTP status is a response.
   virtual Result<HttpResponse> perform(HttpRequest request) = 0;
   // Starts the request and returns at once; the caller streams the body.
   virtual std::shared_ptr<Transfer> start(HttpRequest request) = 0;

@@ -164,7 +164,10 @@ Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& 
   if (detail && *detail) message += " (" + trim(detail) + ")";
   const bool before_sending = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
                               code == CURLE_COULDNT_RESOLVE_PROXY;
-  return Error{ErrorKind::transport, std::move(message), 0, before_sending ? "connect" : ""};
+  const bool certificate =
+      code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CLIENTCERT;
+  return Error{ErrorKind::transport, std::move(message), 0,
+               before_sending ? "connect" : (certificate ? "tls" : "")};
 }
 
 std::string redact_url(std::string_view url) {
