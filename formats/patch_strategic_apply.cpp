@@ -30,6 +30,12 @@ std::ptrdiff_t index_in(const Array& order, const Value& element, std::string_vi
   return -1;
 }
 
+// True when `element` holds `value` under `key` (a patch may have nulled a merge key away).
+bool has_key_value(const Value& element, const std::string& key, const Value& value) {
+  const Value* held = element.find(key);
+  return held != nullptr && *held == value;
+}
+
 // Stable sort by position in `order`; elements absent from it keep their place at the end.
 void sort_by_order(Array& list, const Array& order, std::string_view merge_key) {
   std::vector<std::pair<std::ptrdiff_t, Value>> ranked;
@@ -119,7 +125,7 @@ Result<Array> split_special_elements(Array& list, const Array& patch, const std:
       if (id == nullptr)
         return fail(
             patch_error(path, "a $patch: delete element does not contain the merge key \"" + key + "\""));
-      std::erase_if(list, [&](const Value& v) { return *v.find(key) == *id; });
+      std::erase_if(list, [&](const Value& v) { return has_key_value(v, key, *id); });
     } else if (name == "replace") {
       replace = true;
     } else if (name == "merge") {
@@ -144,7 +150,8 @@ Result<Array> merge_keyed_list(const Array& original, const Array& patch, Schema
   const Array server_order = list;
   for (const Value& p : *plain) {
     const Value& id = *p.find(key);
-    auto it = std::find_if(list.begin(), list.end(), [&](const Value& v) { return *v.find(key) == id; });
+    auto it =
+        std::find_if(list.begin(), list.end(), [&](const Value& v) { return has_key_value(v, key, id); });
     Value fresh = Value::object();
     Value& into = it == list.end() ? fresh : *it;
     if (auto ok = merge_object(into, p, element, path); !ok) return fail(ok.error());

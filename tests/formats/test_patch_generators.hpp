@@ -78,6 +78,14 @@ class ObjectGenerator {
     return copy;
   }
 
+  // A patch mangled at random: directives in odd places and with odd values, nulled merge keys,
+  // elements of the wrong type. Applying it must give a Value or an Error, never a crash.
+  Value mangle(const Value& patch) {
+    Value copy = patch;
+    mangle_in_place(copy);
+    return copy;
+  }
+
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(m_rng) < p; }
   std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(m_rng); }
 
@@ -257,6 +265,47 @@ class ObjectGenerator {
       mutate_object(v, depth);
     else if (v.is_array())
       mutate_array(v.as_array(), depth);
+  }
+
+  Value odd_value() {
+    switch (pick(6)) {
+      case 0:
+        return Value("delete");
+      case 1:
+        return Value("replace");
+      case 2:
+        return Value(Array{Value("name"), Value(1)});
+      case 3:
+        return Value(Array{Value::object(), Value(Array{})});
+      case 4:
+        return Value(nullptr);
+      default:
+        return Value(word());
+    }
+  }
+
+  void mangle_in_place(Value& v) {
+    if (v.is_array()) {
+      for (Value& e : v.as_array())
+        if (chance(0.5)) mangle_in_place(e);
+      if (chance(0.2)) v.push_back(chance(0.5) ? Value(Object{Member{"$patch", odd_value()}}) : odd_value());
+      return;
+    }
+    if (!v.is_object()) return;
+    std::vector<std::string> keys;
+    for (Member& m : v.as_object()) {
+      keys.push_back(m.key);
+      if (chance(0.5)) mangle_in_place(m.value);
+    }
+    static const char* k_directives[] = {"$patch", "$retainKeys", "$setElementOrder/",
+                                         "$deleteFromPrimitiveList/"};
+    if (chance(0.3)) {
+      std::string key = k_directives[pick(std::size(k_directives))];
+      if (key.back() == '/') key += keys.empty() ? "x" : keys[pick(keys.size())];
+      v.set(key, odd_value());
+    }
+    if (!keys.empty() && chance(0.1))
+      v.set(keys[pick(keys.size())], chance(0.5) ? Value(nullptr) : odd_value());
   }
 
   std::mt19937 m_rng;

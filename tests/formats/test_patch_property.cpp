@@ -97,3 +97,21 @@ TEST_CASE("the generated pairs exercise every strategic directive") {
   CHECK(seen_primitive);
   CHECK(seen_retain);
 }
+
+TEST_CASE("apply_strategic_merge_patch refuses or applies mangled patches, never crashes") {
+  unsigned refused = 0;
+  for (unsigned seed = 4000; seed < 4000 + k_pairs_per_kind; ++seed) {
+    testing::ObjectGenerator gen(seed);
+    const Value old_doc = seed % 2 == 0 ? gen.pod() : gen.deployment();
+    auto patch = create_strategic_merge_patch(old_doc, gen.mutate(old_doc));
+    REQUIRE(patch);
+    const Value mangled = gen.mangle(*patch);
+    CAPTURE(to_json(mangled));
+    auto applied = apply_strategic_merge_patch(old_doc, mangled);
+    if (applied) continue;
+    ++refused;
+    CHECK(applied.error().kind == ErrorKind::invalid);
+    CHECK(applied.error().message.rfind("strategic merge patch: ", 0) == 0);
+  }
+  CHECK(refused > 0);  // the mangling does produce invalid patches
+}
