@@ -20,6 +20,18 @@
 // finish, expire and counts walk the objects not yet done. Objects are forgotten once created or
 // failed; every UID met is remembered (a few dozen bytes each).
 //
+// Use, with a Relinker beside it:
+//   if (auto s = scheduler.submit(node_of(object)); s.ready) start_create(s.id);
+//   // a create of `id` succeeded: the object had old_uid in the recording, got new_uid
+//   relinker.record_created(key, old_uid, new_uid);
+//   for (NodeId next : scheduler.created(old_uid)) start_create(next);
+//   // a create of `id` failed for good
+//   for (NodeId next : scheduler.failed(id)) start_create(next);
+//   // the input ended (or the look-ahead window moved on: expire)
+//   for (NodeId next : scheduler.finish()) start_create(next);
+//   for (const Problem& p : scheduler.take_problems()) report(p.message);
+// where start_create rewrites the object with the Relinker and sends it.
+//
 // Thread safety: every member function may be called from any thread; one mutex serialises them.
 #include <cstddef>
 #include <cstdint>
