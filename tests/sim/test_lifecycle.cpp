@@ -1,0 +1,204 @@
+// Finalizers, garbage collection (background, foreground, orphan), the status subresource,
+// namespace deletion, CRDs, and state kept in a data directory.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "tests/sim/sim_client.hpp"
+
+using namespace ktape;
+using namespace ktape::sim::test;
+
+namespace {
+const std::string k_cms = "/api/v1/namespaces/default/configmaps";
+const std::string k_deps = "/apis/apps/v1/namespaces/default/deployments";
+const std::string k_rss = "/apis/apps/v1/namespaces/default/replicasets";
+
+std::string uid_of(const Reply& r) { return std::string(r.json().string_at({"metadata", "uid"})); }
+
+std::string owned(const std::string& name, const std::string& owner_uid, bool block,
+                  const std::string& extra = "") {
+  return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(",)" + extra +
+         R"("ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"owner","uid":")" + owner_uid +
+         R"(","blockOwnerDeletion":)" + (block ? "true" : "false") + "}]}}";
+}
+
+bool gone(const Cluster& c, const std::string& path) {
+  return Cluster::eventually([&] { return c.get(path).status == 404; });
+}
+}  // namespace
+
+TEST_CASE("finalizers hold a deleted object until they are removed") {
+  Cluster c;
+  c.post(k_cms, configmap("held", "{}", R"(,"finalizers":["example.com/hold"])"));
+  Reply del = c.del(k_cms + "/held");
+  CHECK(del.status == 200);
+  CHECK(!del.json().string_at({"metadata", "deletionTimestamp"}).empty());
+  Reply still = c.get(k_cms + "/held");
+  REQUIRE(still.status == 200);
+  CHECK(!still.json().string_at({"metadata", "deletionTimestamp"}).empty());
+  CHECK(c.patch(k_cms + "/held", R"({"metadata":{"finalizers":null}})", "application/merge-patch+json")
+            .status == 200);
+  CHECK(c.get(k_cms + "/held").status == 404);
+}
+
+TEST_CASE("a plain delete answers a Success Status; a second one is NotFound") {
+  Cluster c;
+  std::string uid = uid_of(c.post(k_cms, configmap("demo")));
+  Reply del = c.del(k_cms + "/demo");
+  CHECK(del.status == 200);
+  CHECK(del.json().string_at({"status"}) == "Success");
+  CHECK(del.json().string_at({"details", "uid"}) == uid);
+  CHECK(c.del(k_cms + "/demo").status == 404);
+}
+
+TEST_CASE("garbage collection: background deletes dependents once their owner is gone") {
+  Cluster c;
+  std::string uid = uid_of(c.post(k_cms, configmap("owner")));
+  REQUIRE(c.post(k_cms, owned("child", uid, false)).status == 201);
+  REQUIRE(c.post(k_cms, owned("grandchild-owner-is-child", uid, false)).status == 201);
+  CHECK(c.del(k_cms + "/owner").status == 200);
+  CHECK(gone(c, k_cms + "/child"));
+  CHECK(gone(c, k_cms + "/grandchild-owner-is-child"));
+}
+
+TEST_CASE("garbage collection: a dependent whose owner never existed is deleted, unless GC is off") {
+  SUBCASE("on") {
+    Cluster c;
+    REQUIRE(c.post(k_cms, owned("orphaned", "00000000-0000-4000-8000-000000000000", false)).status == 201);
+    CHECK(gone(c, k_cms + "/orphaned"));
+  }
+  SUBCASE("off") {
+    sim::ServerOptions options;
+    options.garbage_collector = false;
+    Cluster c(options);
+    REQUIRE(c.post(k_cms, owned("orphaned", "00000000-0000-4000-8000-000000000000", false)).status == 201);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(c.get(k_cms + "/orphaned").status == 200);
+  }
+}
+
+TEST_CASE("garbage collection: foreground waits for blocking dependents") {
+  Cluster c;
+  std::string uid = uid_of(c.post(k_cms, configmap("owner")));
+  REQUIRE(c.post(k_cms, owned("blocker", uid, true, R"("finalizers":["example.com/hold"],)")).status == 201);
+  Reply del = c.del(k_cms + "/owner", R"({"propagationPolicy":"Foreground"})");
+  CHECK(del.status == 200);
+  CHECK(del.json().find("metadata")->find("finalizers")->as_array()[0].as_string() == "foregroundDeletion");
+  // The dependent is being deleted but its own finalizer holds it, so the owner waits.
+  CHECK(Cluster::eventually([&] {
+    return !c.get(k_cms + "/blocker").json().string_at({"metadata", "deletionTimestamp"}).empty();
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(c.get(k_cms + "/owner").status == 200);
+  c.patch(k_cms + "/blocker", R"({"metadata":{"finalizers":null}})", "application/merge-patch+json");
+  CHECK(gone(c, k_cms + "/blocker"));
+  CHECK(gone(c, k_cms + "/owner"));
+}
+
+TEST_CASE("garbage collection: orphan keeps dependents and drops their ownerReferences") {
+  Cluster c;
+  std::string uid = uid_of(c.post(k_cms, configmap("owner")));
+  REQUIRE(c.post(k_cms, owned("kept", uid, true)).status == 201);
+  CHECK(c.del(k_cms + "/owner?propagationPolicy=Orphan").status == 200);
+  CHECK(gone(c, k_cms + "/owner"));
+  Reply kept = c.get(k_cms + "/kept");
+  REQUIRE(kept.status == 200);
+  CHECK(kept.json().at({"metadata", "ownerReferences"}) == nullptr);
+}
+
+TEST_CASE("the status subresource: /status writes only status, the main endpoint leaves it alone") {
+  Cluster c;
+  std::string dep =
+      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":1},"status":{"replicas":9}})";
+  auto created = c.post(k_deps, dep).json();
+  CHECK(created.find("status") == nullptr);  // dropped on create, as the real strategy does
+  Reply st = c.patch(k_deps + "/web/status", R"({"status":{"replicas":1},"spec":{"replicas":5}})",
+                     "application/merge-patch+json");
+  REQUIRE(st.status == 200);
+  CHECK(st.json().at({"status", "replicas"})->as_int64() == 1);
+  CHECK(st.json().at({"spec", "replicas"})->as_int64() == 1);
+  auto obj = st.json();
+  obj["spec"].set("replicas", 2);
+  obj["status"].set("replicas", 7);
+  Reply main = c.put(k_deps + "/web", formats::to_json(obj));
+  REQUIRE(main.status == 200);
+  CHECK(main.json().at({"spec", "replicas"})->as_int64() == 2);
+  CHECK(main.json().at({"status", "replicas"})->as_int64() == 1);
+  CHECK(c.get(k_deps + "/web/status").status == 200);
+}
+
+TEST_CASE("deleting a namespace: Terminating, no new content, then its content and itself go") {
+  Cluster c;
+  c.post("/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"wdemo"}})");
+  c.post("/api/v1/namespaces/wdemo/configmaps",
+         configmap("held", "{}", R"(,"finalizers":["example.com/hold"])"));
+  c.post("/api/v1/namespaces/wdemo/configmaps", configmap("plain"));
+  Reply del = c.del("/api/v1/namespaces/wdemo");
+  CHECK(del.status == 200);
+  CHECK(del.json().string_at({"status", "phase"}) == "Terminating");
+  Reply late = c.post("/api/v1/namespaces/wdemo/configmaps", configmap("late"));
+  CHECK(late.status == 403);
+  CHECK(
+      late.json().string_at({"message"}) ==
+      "configmaps \"late\" is forbidden: unable to create new content in namespace wdemo because it is being "
+      "terminated");
+  CHECK(gone(c, "/api/v1/namespaces/wdemo/configmaps/plain"));
+  CHECK(c.get("/api/v1/namespaces/wdemo").status == 200);  // held by the finalizer of its content
+  c.patch("/api/v1/namespaces/wdemo/configmaps/held", R"({"metadata":{"finalizers":null}})",
+          "application/merge-patch+json");
+  CHECK(gone(c, "/api/v1/namespaces/wdemo"));
+}
+
+TEST_CASE("CRDs: served at once and Established; strategic merge patch is 415; deletion removes objects") {
+  Cluster c;
+  std::string crd =
+      R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.demo.example.com"},"spec":{"group":"demo.example.com","scope":"Namespaced","names":{"kind":"Widget","plural":"widgets","singular":"widget"},"versions":[{"name":"v1","served":true,"storage":true,"subresources":{"status":{}}}]}})";
+  Reply created = c.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  REQUIRE(created.status == 201);
+  INFO(created.body);
+  bool established = false;
+  auto crd_object = created.json();
+  for (const auto& cond : crd_object.at({"status", "conditions"})->as_array())
+    established |= cond.string_at({"type"}) == "Established" && cond.string_at({"status"}) == "True";
+  CHECK(established);
+  CHECK(c.get("/apis/demo.example.com/v1").status == 200);
+  const std::string widgets = "/apis/demo.example.com/v1/namespaces/default/widgets";
+  Reply w = c.post(
+      widgets,
+      R"({"apiVersion":"demo.example.com/v1","kind":"Widget","metadata":{"name":"w1"},"spec":{"size":1}})");
+  REQUIRE(w.status == 201);
+  CHECK(w.json().at({"metadata", "generation"})->as_int64() == 1);
+  Reply smp = c.patch(widgets + "/w1", R"({"spec":{"size":2}})", "application/strategic-merge-patch+json");
+  CHECK(smp.status == 415);
+  CHECK(smp.json().string_at({"message"}) ==
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+  CHECK(c.patch(widgets + "/w1", R"({"spec":{"size":2}})", "application/merge-patch+json").status == 200);
+  CHECK(c.del("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.demo.example.com").status ==
+        200);
+  CHECK(c.get(widgets + "/w1").status == 404);
+  CHECK(c.get("/apis/demo.example.com/v1").status == 404);
+}
+
+TEST_CASE("with a data directory the state survives a restart") {
+  auto dir = std::filesystem::temp_directory_path() / ("ktape-sim-data-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  sim::ServerOptions options;
+  options.data_dir = dir.string();
+  std::string uid, rv;
+  {
+    Cluster c(options);
+    auto obj = c.post(k_cms, configmap("kept")).json();
+    uid = obj.string_at({"metadata", "uid"});
+    rv = obj.string_at({"metadata", "resourceVersion"});
+    CHECK(c.get("/ktape/v1/stats").json().at({"objects"})->as_int64() >= 4);
+  }
+  Cluster again(options);
+  auto obj = again.get(k_cms + "/kept").json();
+  CHECK(obj.string_at({"metadata", "uid"}) == uid);
+  CHECK(obj.string_at({"metadata", "resourceVersion"}) == rv);
+  auto next = again.post(k_cms, configmap("after")).json();
+  CHECK(std::stoull(std::string(next.string_at({"metadata", "resourceVersion"}))) > std::stoull(rv));
+  std::filesystem::remove_all(dir);
+}
