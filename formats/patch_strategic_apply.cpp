@@ -180,6 +180,11 @@ Result<void> check_string_list(const Value& list, std::string_view directive, co
 // in the $setElementOrder list, in the same relative order.
 Result<void> check_order_matches(const Array& patch_list, const Array& order, std::string_view merge_key,
                                  const std::string& path) {
+  for (const Value& entry : order) {
+    if (element_identity(entry, merge_key) == nullptr || (!merge_key.empty() && !entry.is_object()))
+      return fail(patch_error(path, "a $setElementOrder entry does not contain the merge key \"" +
+                                        std::string(merge_key) + "\""));
+  }
   if (patch_list.empty() || order.empty()) return {};
   std::size_t p = 0, o = 0;
   while (p < patch_list.size() && o < order.size()) {
@@ -274,8 +279,10 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
   Value* existing = target.find(m.key);
   const FieldMeta* meta = schema.field(m.key);
   if (existing == nullptr || existing->type() != m.value.type()) {
-    const Value* directive = m.value.is_object() ? m.value.find(k_patch_directive) : nullptr;
-    if (existing == nullptr && directive != nullptr && *directive == Value("delete")) return {};
+    // Go drops a map carrying any $patch directive where the target has nothing (kubectl patch
+    // --local and kube-apiserver agree): neither "replace" nor "delete" creates the field.
+    const bool directed = m.value.is_object() && m.value.contains(k_patch_directive);
+    if (existing == nullptr && directed) return {};
     auto fresh = fresh_value(m.value, schema, m.key, where);
     if (!fresh) return fail(fresh.error());
     target.set(m.key, std::move(*fresh));
@@ -295,9 +302,13 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
 
 Result<void> delete_from_primitive_list(Value& target, const Member& m, const std::string& path) {
   const std::string field = m.key.substr(k_delete_primitive_prefix.size());
-  if (auto ok = check_string_list(m.value, m.key, child_path(path, field)); !ok) return fail(ok.error());
   Value* list = target.find(field);
-  if (list == nullptr || !list->is_array()) return {};
+  if (list != nullptr && m.value.is_null()) {  // Go reads a null deletion list as "delete the field"
+    target.erase(field);
+    return {};
+  }
+  if (list == nullptr || !list->is_array()) return {};  // nothing to delete from, as in Go
+  if (auto ok = check_string_list(m.value, m.key, child_path(path, field)); !ok) return fail(ok.error());
   const Array& doomed = m.value.as_array();
   std::erase_if(list->as_array(),
                 [&](const Value& v) { return std::find(doomed.begin(), doomed.end(), v) != doomed.end(); });

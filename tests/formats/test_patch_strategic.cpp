@@ -227,6 +227,21 @@ TEST_CASE("apply: $patch directives in lists and maps") {
                   "containers":[{"name":"a","image":"x"},{"name":"b","image":"y"}]})"));
 }
 
+TEST_CASE("apply: a field the target lacks is created without directives, as Go does") {
+  const Value original = pod(R"("spec":{"containers":[{"name":"a","image":"x"}]})");
+  // A map with $patch where nothing exists creates nothing (kubectl patch --local agrees); nulls
+  // in new maps are dropped; directive elements of a new merge list do not survive.
+  check_apply(
+      original,
+      R"({"spec":{"nodeSelector":{"$patch":"replace","x":"y"},"extra":{"inner":{"$patch":"delete"},"a":null,"z":1},
+                          "initContainers":[{"$patch":"delete","name":"q"},{"name":"i"}]}})",
+      pod(R"("spec":{"containers":[{"name":"a","image":"x"}],"extra":{"z":1},"initContainers":[{"name":"i"}]})"));
+  // $deleteFromPrimitiveList for a list that is not there deletes nothing.
+  check_apply(original, R"({"spec":{"$deleteFromPrimitiveList/nothing":"x"}})", original);
+  // A null deletion list removes the field itself (Go's reading of it).
+  check_apply(original, R"({"spec":{"$deleteFromPrimitiveList/containers":null}})", pod(R"("spec":{})"));
+}
+
 TEST_CASE("apply: $deleteFromPrimitiveList and $retainKeys") {
   const Value original = pod(R"("metadata":{"finalizers":["a","b","c"]},
       "spec":{"volumes":[{"name":"v","emptyDir":{},"secret":{"secretName":"s"}}]})");
@@ -263,6 +278,9 @@ TEST_CASE("apply: invalid strategic patches are Errors that say what is wrong") 
       original,
       R"({"spec":{"$setElementOrder/containers":[{"name":"b"}],"containers":[{"name":"a","image":"z"}]}})",
       "does not match its $setElementOrder list");
+  check_apply_error(original,
+                    R"({"spec":{"$setElementOrder/containers":[{"name":"a"},{"$patch":"delete"}]}})",
+                    R"(spec.containers: a $setElementOrder entry does not contain the merge key "name")");
   check_apply_error(original, R"({"spec":{"volumes":[["a"]]}})",
                     "spec.volumes: lists of lists cannot be merged");
   check_apply_error(original, R"({"spec":{"containers":["a"]}})", "mixes elements of different types");
