@@ -9,6 +9,9 @@
 namespace ktape::formats::yaml_detail {
 namespace {
 
+// Nesting deeper than this is left to yaml-cpp, whose own depth guard turns it into an error
+// (each level is a stack frame here; "- - - ..." nests a level every two bytes).
+constexpr std::size_t k_max_depth = 500;
 // Mappings up to this size are checked for repeated keys by a linear search.
 constexpr std::size_t k_linear_key_check = 16;
 
@@ -171,7 +174,17 @@ class FastParser {
   static bool insert(Object& members, std::unordered_set<std::string>& seen, std::string key, Value v);
   bool literal_indent(std::size_t column, int indicator, std::size_t& indent) const;
 
+  // Counts one nesting level for as long as it lives.
+  struct Depth {
+    explicit Depth(std::size_t& depth) : m_depth(depth) { ++m_depth; }
+    Depth(const Depth&) = delete;
+    Depth& operator=(const Depth&) = delete;
+    ~Depth() { --m_depth; }
+    std::size_t& m_depth;
+  };
+
   std::string_view m_t;
+  std::size_t m_depth = 0;
   std::size_t m_pos = 0;
   std::size_t m_col = 0;  // column of m_pos
 };
@@ -194,6 +207,8 @@ bool FastParser::insert(Object& members, std::unordered_set<std::string>& seen, 
 
 // A block mapping whose first key is at m_pos (column `column`), further keys on lines of their own.
 bool FastParser::mapping(std::size_t column, Value& out) {
+  Depth depth(m_depth);
+  if (m_depth > k_max_depth) return false;
   out = Value::object();
   std::unordered_set<std::string> seen;
   bool first = true;
@@ -216,6 +231,8 @@ bool FastParser::mapping(std::size_t column, Value& out) {
 
 // A block sequence whose first "-" is at m_pos (column `column`).
 bool FastParser::sequence(std::size_t column, Value& out) {
+  Depth depth(m_depth);
+  if (m_depth > k_max_depth) return false;
   out = Value::array();
   bool first = true;
   while (true) {

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -277,6 +278,9 @@ Result<Value> yaml_detail::parse_yaml_with_yaml_cpp(std::string_view text, std::
     return builder.take_root();
   } catch (const BuildError& e) {
     return parse_error(e.mark, first_line, e.message);
+  } catch (const YAML::DeepRecursion& e) {
+    return parse_error(e.mark, first_line,
+                       "the document nests more than " + std::to_string(e.depth()) + " levels deep");
   } catch (const YAML::Exception& e) {
     return parse_error(e.mark, first_line, e.msg);
   }

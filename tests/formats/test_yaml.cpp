@@ -554,3 +554,20 @@ TEST_CASE("to_yaml writes keys too long for an implicit key as explicit keys") {
     }
   }
 }
+
+TEST_CASE("parse_yaml refuses absurd nesting instead of overflowing the stack") {
+  for (const auto& text : {std::string(400000, '[') + std::string(400000, ']'), std::string("a:\n") + [] {
+                             std::string s;
+                             for (int i = 0; i < 200000; ++i) s += "- ";
+                             return s + "x\n";
+                           }()}) {
+    auto v = parse_yaml(text, 7);
+    REQUIRE_FALSE(v);
+    CHECK(v.error().message.find("levels deep") != std::string::npos);
+    CHECK((v.error().message.rfind("line 7:", 0) == 0 || v.error().message.rfind("line 8:", 0) == 0));
+  }
+  // Real objects nest a few dozen levels; a few hundred still read.
+  std::string nested;
+  for (int i = 0; i < 300; ++i) nested += std::string(static_cast<std::size_t>(i) * 2, ' ') + "a:\n";
+  CHECK(parse_yaml(nested));
+}
