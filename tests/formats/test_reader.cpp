@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "formats/json.hpp"
 #include "formats/reader.hpp"
@@ -297,4 +298,54 @@ TEST_CASE("DocumentReader round-trips documents written by to_yaml") {
   REQUIRE_FALSE(all.error);
   REQUIRE(all.documents.size() == values.size());
   for (std::size_t i = 0; i < values.size(); ++i) CHECK(all.documents[i].value == values[i]);
+}
+
+TEST_CASE("damaged input never crashes the reader and every error names file and document") {
+  std::string text = "# ktape: {}\n";
+  for (int i = 0; i < 30; ++i) {
+    Value v = Value::object();
+    v.set("kind", i % 7 == 0 ? "List" : "Pod");
+    v.set("items", Value(Array{Value::object(), Value("x: \"q\"\n  - y")}));
+    v.set("data", Value(Array{Value(i), Value(" lead\n\ttab"), Value::object()}));
+    text += "---\n" + to_yaml(v);
+  }
+  std::mt19937 rng(42);
+  const std::string alphabet = "-.:#\n \"'|[{&*!\t\x01";
+  TempDir dir;
+  for (int round = 0; round < 400; ++round) {
+    std::string damaged = text;
+    for (int m = 0; m < 1 + round % 8; ++m) {
+      std::size_t at = rng() % damaged.size();
+      switch (rng() % 3) {
+        case 0:
+          damaged.erase(at, rng() % 20);
+          break;
+        case 1:
+          damaged.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        default:
+          damaged.resize(at);
+          break;
+      }
+      if (damaged.empty()) damaged = "x";
+    }
+    auto all = read_text(damaged);
+    if (all.error) CHECK(all.error->message.rfind("rec.yaml: document ", 0) == 0);
+  }
+  for (auto c : {Compression::gzip, Compression::zstd}) {
+    std::string path = dir.path("z");
+    write_file(path, c, text);
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    for (int round = 0; round < 100; ++round) {
+      std::string damaged = bytes;
+      if (round % 2 == 0) {
+        damaged.resize(rng() % damaged.size());
+      } else {
+        damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
+      }
+      auto all = read_text(damaged);
+      if (all.error) CHECK(all.error->message.rfind("rec.yaml: document ", 0) == 0);
+    }
+  }
 }
