@@ -152,8 +152,10 @@ void Scheduler::release_unknown(NodeId id, Entry& entry, Why why, std::vector<No
   for (UidIndex uid : entry.blockers)
     if (unknown(uid)) missing.push_back(uid);
   if (missing.empty()) return;
-  report(ProblemKind::missing_owner, id, entry, missing,
-         why == Why::finished ? "not in the recording" : "not within the look-ahead window");
+  if (why == Why::finished)
+    report(ProblemKind::missing_owner, id, entry, missing, "not in the recording");
+  else
+    report(ProblemKind::owner_beyond_window, id, entry, missing, "not within the look-ahead window");
   for (UidIndex uid : missing) drop_blocker(id, entry, uid, ready);
 }
 

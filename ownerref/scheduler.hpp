@@ -7,7 +7,8 @@
 //
 // An object never waits forever:
 // - an owner that the input does not contain (nothing submitted carries its UID) releases the
-//   object at finish(), or at expire() for a look-ahead window, reported as missing_owner;
+//   object at finish(), reported as missing_owner, or at expire() for a look-ahead window,
+//   reported as owner_beyond_window;
 // - an owner whose create failed releases it at once, reported as failed_owner;
 // - an ownership cycle (A owns B owns A, or A owns itself) is found when the submission that
 //   closes it arrives; that object is released from the owners on the cycle, reported as cycle.
@@ -63,9 +64,11 @@ struct Node {
 Node node_of(const formats::Value& object);
 
 enum class ProblemKind {
-  missing_owner,  // the input does not contain the owner (nothing submitted carries its UID)
-  failed_owner,   // the owner's create was reported failed
-  cycle,          // the object owns itself, directly or through the objects it owns
+  missing_owner,        // the input does not contain the owner (nothing submitted carries its UID)
+  owner_beyond_window,  // nothing submitted by the end of the object's look-ahead window carries
+                        // the owner's UID (it may come later, too late for this object)
+  failed_owner,         // the owner's create was reported failed
+  cycle,                // the object owns itself, directly or through the objects it owns
 };
 
 struct Problem {
@@ -107,8 +110,8 @@ class Scheduler {
   std::vector<NodeId> finish();
 
   // The end of a look-ahead window: as finish(), but only for objects submitted before `before`,
-  // and owners submitted later still count. An owner that arrives after its child was released
-  // comes too late for it.
+  // reported owner_beyond_window, and owners submitted later still count. An owner that arrives
+  // after its child was released comes too late for it.
   std::vector<NodeId> expire(NodeId before);
 
   // The problems found since the last call, oldest first.

@@ -70,6 +70,7 @@ void Scheduler::report(ProblemKind kind, NodeId id, const Entry& entry, const st
   }
   switch (kind) {
     case ProblemKind::missing_owner:
+    case ProblemKind::owner_beyond_window:
       problem.message += "owner " + names + (owners.size() > 1 ? " are " : " is ") + std::string(why);
       break;
     case ProblemKind::failed_owner:

@@ -159,6 +159,7 @@ TEST_CASE("expire releases only objects before the window's end") {
   CHECK(s.expire(1) == std::vector<NodeId>{0});
   auto problems = s.take_problems();
   REQUIRE(problems.size() == 1);
+  CHECK(problems[0].kind == ProblemKind::owner_beyond_window);
   CHECK(problems[0].message ==
         "early: owner apps/v1 Deployment x (uid x1) is not within the look-ahead window");
   CHECK(s.counts().waiting == 2);
