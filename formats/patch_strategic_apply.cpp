@@ -75,9 +75,35 @@ Array normalize_order(Array merged, const Array& patch_order, const Array& serve
   return out;
 }
 
+// What Go does with the nulls of a new merge-list element: an element appended to a list the
+// target has is copied verbatim (nulls kept); values for fields the target lacks lose their nulls.
+enum class Nulls { keep, drop };
+
 Result<void> merge_object(Value& target, const Value& patch, Schema schema, const std::string& path);
 Result<Array> merge_list(const Array& original, const Array& patch, Schema element, const FieldMeta& meta,
-                         const std::string& path);
+                         Nulls nulls, const std::string& path);
+
+// `v` without null object members, at any depth.
+Value without_nulls(const Value& v) {
+  if (v.is_array()) {
+    Value out = Value::array();
+    for (const Value& e : v.as_array()) out.push_back(without_nulls(e));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  Value out = Value::object();
+  for (const Member& m : v.as_object())
+    if (!m.value.is_null()) out.set(m.key, without_nulls(m.value));
+  return out;
+}
+
+// True when a directive ("$..." key) appears anywhere in `v`.
+bool has_directives(const Value& v) {
+  if (v.is_array()) return std::any_of(v.as_array().begin(), v.as_array().end(), has_directives);
+  if (!v.is_object()) return false;
+  return std::any_of(v.as_object().begin(), v.as_object().end(),
+                     [](const Member& m) { return m.key.front() == '$' || has_directives(m.value); });
+}
 
 // A patch value for a key the target lacks (or holds with another type): directives are applied
 // to an empty container, so none of them leak into the result.
@@ -89,11 +115,11 @@ Result<Value> fresh_value(const Value& patch, Schema schema, std::string_view ke
     return out;
   }
   if (patch.is_array() && meta != nullptr && meta->merge && !patch.as_array().empty()) {
-    auto list = merge_list({}, patch.as_array(), schema.element_at(key), *meta, path);
+    auto list = merge_list({}, patch.as_array(), schema.element_at(key), *meta, Nulls::drop, path);
     if (!list) return fail(list.error());
     return Value(std::move(*list));
   }
-  return patch;
+  return without_nulls(patch);
 }
 
 Result<Array> merge_primitive_list(const Array& original, const Array& patch) {
@@ -138,7 +164,7 @@ Result<Array> split_special_elements(Array& list, const Array& patch, const std:
 }
 
 Result<Array> merge_keyed_list(const Array& original, const Array& patch, Schema element,
-                               const std::string& key, const std::string& path) {
+                               const std::string& key, Nulls nulls, const std::string& path) {
   for (const Value& v : original)
     if (v.find(key) == nullptr)
       return fail(patch_error(path, "an element does not contain the declared merge key \"" + key + "\""));
@@ -152,6 +178,10 @@ Result<Array> merge_keyed_list(const Array& original, const Array& patch, Schema
     const Value& id = *p.find(key);
     auto it =
         std::find_if(list.begin(), list.end(), [&](const Value& v) { return has_key_value(v, key, id); });
+    if (it == list.end() && nulls == Nulls::keep && !has_directives(p)) {
+      list.push_back(p);
+      continue;
+    }
     Value fresh = Value::object();
     Value& into = it == list.end() ? fresh : *it;
     if (auto ok = merge_object(into, p, element, path); !ok) return fail(ok.error());
@@ -161,14 +191,14 @@ Result<Array> merge_keyed_list(const Array& original, const Array& patch, Schema
 }
 
 Result<Array> merge_list(const Array& original, const Array& patch, Schema element, const FieldMeta& meta,
-                         const std::string& path) {
+                         Nulls nulls, const std::string& path) {
   if (original.empty() && patch.empty()) return original;
   auto type = element_type(original, patch, path);
   if (!type) return fail(type.error());
   if (*type != Value::Type::object) return merge_primitive_list(original, patch);
   if (meta.merge_key.empty())
     return fail(patch_error(path, "cannot merge a list of objects without a merge key"));
-  return merge_keyed_list(original, patch, element, meta.merge_key, path);
+  return merge_keyed_list(original, patch, element, meta.merge_key, nulls, path);
 }
 
 Result<void> check_string_list(const Value& list, std::string_view directive, const std::string& path) {
@@ -228,7 +258,7 @@ Result<bool> merge_ordered_list(Value& target, const Value& patch, const std::st
   if (auto ok = check_order_matches(changes, order.as_array(), key, where); !ok) return fail(ok.error());
   Array merged = original;
   if (!changes.empty()) {
-    auto list = merge_list(original, changes, schema.element_at(field), *meta, where);
+    auto list = merge_list(original, changes, schema.element_at(field), *meta, Nulls::keep, where);
     if (!list) return fail(list.error());
     merged = std::move(*list);
   }
@@ -291,7 +321,8 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
   if (existing->is_object() && !(meta != nullptr && meta->replace))
     return merge_object(*existing, m.value, schema.object_at(m.key), where);
   if (existing->is_array() && meta != nullptr && meta->merge) {
-    auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta, where);
+    auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta,
+                           Nulls::keep, where);
     if (!list) return fail(list.error());
     existing->as_array() = std::move(*list);
     return {};

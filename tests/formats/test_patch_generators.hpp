@@ -40,7 +40,9 @@ class ObjectGenerator {
       spec["strategy"].set("type", "RollingUpdate");
       spec["strategy"]["rollingUpdate"].set("maxSurge", "25%");
     }
-    spec["template"].set("metadata", Value::object()).set("labels", labels());
+    Value& template_metadata = spec["template"].set("metadata", Value::object());
+    template_metadata.set("creationTimestamp", nullptr);  // as the apiserver returns templates
+    template_metadata.set("labels", labels());
     spec["template"].set("spec", pod_spec());
     d.set("spec", std::move(spec));
     Value status = Value::object();
@@ -201,6 +203,7 @@ class ObjectGenerator {
     s.set("conditions",
           keyed_list({"Initialized", "Ready", "ContainersReady", "PodScheduled"}, "type", [&](Value& c) {
             c.set("status", chance(0.5) ? "True" : "False");
+            c.set("lastProbeTime", nullptr);  // as the kubelet writes it: new elements must keep it
             c.set("lastTransitionTime", "2024-01-01T00:00:0" + std::to_string(pick(10)) + "Z");
           }));
     s.set("podIPs", keyed_list({"10.0.0.1", "10.0.0.2"}, "ip", [](Value&) {}));

@@ -242,6 +242,25 @@ TEST_CASE("apply: a field the target lacks is created without directives, as Go 
   check_apply(original, R"({"spec":{"$deleteFromPrimitiveList/containers":null}})", pod(R"("spec":{})"));
 }
 
+TEST_CASE("apply: nulls in new values, as kubectl patch --local treats them") {
+  const Value original = pod(R"("spec":{"containers":[{"name":"a","image":"x"}],"initContainers":[]})");
+  // An element appended to a list the target has is copied as is, nulls included...
+  check_apply(
+      original, R"({"spec":{"containers":[{"name":"b","image":null,"sub":{"q":null,"r":1}}]}})",
+      pod(R"("spec":{"containers":[{"name":"b","image":null,"sub":{"q":null,"r":1}},{"name":"a","image":"x"}],
+                  "initContainers":[]})"));
+  check_apply(
+      original, R"({"spec":{"initContainers":[{"name":"b","image":null}]}})",
+      pod(R"("spec":{"containers":[{"name":"a","image":"x"}],"initContainers":[{"name":"b","image":null}]})"));
+  // ...while a value for a field the target lacks loses its nulls, lists included.
+  check_apply(
+      original,
+      R"({"spec":{"ephemeralContainers":[{"name":"b","image":null}],"tolerations":[{"key":"b","value":null}],
+                          "containers":[{"name":"a","sub":{"q":null,"r":1}}]}})",
+      pod(R"("spec":{"containers":[{"name":"a","image":"x","sub":{"r":1}}],"initContainers":[],
+                  "ephemeralContainers":[{"name":"b"}],"tolerations":[{"key":"b"}]})"));
+}
+
 TEST_CASE("apply: $deleteFromPrimitiveList and $retainKeys") {
   const Value original = pod(R"("metadata":{"finalizers":["a","b","c"]},
       "spec":{"volumes":[{"name":"v","emptyDir":{},"secret":{"secretName":"s"}}]})");
