@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
@@ -570,4 +575,51 @@ TEST_CASE("parse_yaml refuses absurd nesting instead of overflowing the stack") 
   std::string nested;
   for (int i = 0; i < 300; ++i) nested += std::string(static_cast<std::size_t>(i) * 2, ' ') + "a:\n";
   CHECK(parse_yaml(nested));
+}
+
+TEST_CASE("kubectl (go-yaml, as the apiserver reads YAML) reads every string to_yaml writes") {
+  const char* kubectl = "/usr/bin/kubectl";
+  if (::access(kubectl, X_OK) != 0) return;  // kubectl is installed on development and CI machines
+  // A kubeconfig is the one YAML file kubectl reads without a server; cluster.server is a string.
+  std::vector<std::string> strings = k_tricky;
+  Generator gen(99);
+  while (strings.size() < 400) {
+    Value v = gen.value(0);
+    if (v.is_string()) strings.push_back(v.as_string());
+  }
+  Value clusters = Value::array();
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    Value cluster = Value::object();
+    cluster.set("name", "c" + std::to_string(i));
+    cluster["cluster"].set("server", strings[i]);
+    clusters.push_back(std::move(cluster));
+  }
+  Value config = Value::object();
+  config.set("apiVersion", "v1");
+  config.set("kind", "Config");
+  config.set("clusters", std::move(clusters));
+  auto path = std::filesystem::temp_directory_path() / ("ktape-kubeconfig-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << to_yaml(config);
+  }
+  std::string command = std::string(kubectl) + " config view --raw -o json --kubeconfig " + path.string();
+  std::string output;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[65536];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+    CHECK(::pclose(pipe) == 0);
+  }
+  std::filesystem::remove(path);
+  auto seen = parse_json(output);
+  REQUIRE(seen);
+  const Value* got = seen->find("clusters");
+  REQUIRE(got != nullptr);
+  REQUIRE(got->size() == strings.size());
+  for (const auto& c : got->as_array()) {
+    std::size_t i = std::stoul(std::string(c.string_at({"name"})).substr(1));
+    CAPTURE(to_json(Value(strings[i])));
+    CHECK(c.string_at({"cluster", "server"}) == strings[i]);
+  }
 }
