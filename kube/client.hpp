@@ -54,7 +54,8 @@ struct ListPage {
 class Client;
 
 // The pages of one LIST, fetched lazily: next() returns the next page, nullopt after the last.
-// A 410 on a continue token is ErrorKind::expired (the caller relists from scratch).
+// A 410 on a continue token is ErrorKind::expired (the caller relists from scratch). The Client
+// must outlive its pagers; one pager is used by one thread at a time.
 class ListPager {
  public:
   Result<std::optional<ListPage>> next();
@@ -95,7 +96,8 @@ class Client {
   // Every page gathered; handy for small lists and tests.
   Result<ListPage> list_all(const ApiResource& resource, ListOptions options);
   // Starts a WATCH; the stream is read with WatchStream::next(). A refused start (403, 404, a
-  // 410 answered as HTTP status) is an Error here.
+  // 410 answered as HTTP status) is an Error here; starting is not retried (the caller's list+watch
+  // loop backs off). A stream may outlive the Client: it then fails with a cancelled Error.
   Result<WatchStream> watch(const ApiResource& resource, WatchOptions options);
 
   // `subresource` is "" or e.g. "status". `namespace_name` is ignored for cluster-scoped resources

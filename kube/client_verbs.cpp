@@ -182,6 +182,10 @@ Result<WatchStream> Client::watch(const ApiResource& resource, WatchOptions opti
   add_query(call.path, "watch", "1");
   add_query(call.path, "resourceVersion", options.resource_version);
   if (options.allow_watch_bookmarks) add_query(call.path, "allowWatchBookmarks", "true");
+  if (options.send_initial_events) {
+    add_query(call.path, "sendInitialEvents", "true");
+    add_query(call.path, "resourceVersionMatch", "NotOlderThan");
+  }
   if (options.timeout.count() > 0)
     add_query(call.path, "timeoutSeconds", std::to_string(options.timeout.count()));
   add_query(call.path, "labelSelector", options.label_selector);

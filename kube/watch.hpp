@@ -22,6 +22,10 @@ struct WatchOptions {
   std::string field_selector;    // "" = everything
   std::string resource_version;  // start after this version; "" = from the current state
   bool allow_watch_bookmarks = true;
+  // sendInitialEvents=true (a "streaming list"): the current objects come first as ADDED events,
+  // ended by a bookmark annotated k8s.io/initial-events-end; needs resource_version "" or a
+  // version with resourceVersionMatch=NotOlderThan, which the client then sends.
+  bool send_initial_events = false;
   std::chrono::seconds timeout{0};  // server-side timeoutSeconds; 0 = the server's default
   // The stream fails with a transport Error when no byte (event or keep-alive) arrives for this
   // long. 0 = timeout + 60 s when a timeout is set, else never.
