@@ -2,16 +2,30 @@
 // certificate authentication, tls-server-name, insecure-skip-tls-verify and a mismatched key.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "kube/client.hpp"
 #include "kube/kubeconfig.hpp"
+#include "kube/transport.hpp"
 #include "tests/kube/helpers.hpp"
 
 using namespace ktape;
 using namespace ktape::kube;
 using test::ScriptedServer;
 using test::TempDir;
+
+extern char** environ;
 
 namespace {
 
@@ -139,4 +153,85 @@ TEST_CASE("TLS: client certificate authentication, from kubeconfig files and -da
   REQUIRE(from_data);
   CHECK(from_data->client_key_pem == pki.pem("client.key"));
   CHECK(version(*from_data));
+}
+
+namespace {
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool accepts_connections(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+// nghttpd (Debian's nghttp2-server) is the HTTP/2 server at hand; without it the case is skipped.
+TEST_CASE("HTTP/2 over TLS: concurrent transfers share one multiplexed connection") {
+  if (std::system("command -v nghttpd > /dev/null 2>&1") != 0) return;
+  Pki pki;
+  std::filesystem::create_directories(pki.dir.path() / "www");
+  test::write_file(pki.dir.path() / "www" / "big", std::string(4u << 20, 'h'));
+  const int port = free_port();
+  std::string command = "exec nghttpd -v -d " + pki.path("www") + " " + std::to_string(port) + " " +
+                        pki.path("server.key") + " " + pki.path("server.crt") + " > " +
+                        pki.path("nghttpd.log") + " 2>&1";
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  pid_t pid = 0;
+  REQUIRE(posix_spawnp(&pid, "sh", nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+  for (int i = 0; i < 300 && !accepts_connections(port); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  TransportOptions options;
+  options.ca_pem = pki.pem("ca.crt");
+  auto transport = Transport::create(options);
+  REQUIRE(transport);
+  constexpr int k_transfers = 8;
+  std::vector<Result<HttpResponse>> results(k_transfers, fail(ErrorKind::io, "not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_transfers; ++i) {
+    threads.emplace_back([&, i] {
+      HttpRequest request;
+      request.url = "https://127.0.0.1:" + std::to_string(port) + "/big";
+      results[i] = (*transport)->perform(request);
+    });
+  }
+  for (auto& t : threads) t.join();
+  transport->reset();
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  for (const auto& r : results) {
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->http_version == 2);
+    CHECK(r->body.size() == (4u << 20));
+  }
+  // nghttpd -v tags every frame with its session (connection); the sessions that received
+  // requests (the readiness probe above opened one that did not) must be one.
+  std::istringstream log(test::read_file(pki.dir.path() / "nghttpd.log"));
+  std::set<std::string> sessions;
+  int requests = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (!line.starts_with("[id=") || line.find("recv HEADERS frame") == std::string::npos) continue;
+    sessions.insert(line.substr(0, line.find(']')));
+    ++requests;
+  }
+  CHECK(requests == k_transfers);
+  CHECK(sessions.size() == 1);
 }
