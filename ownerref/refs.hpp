@@ -2,6 +2,7 @@
 // Owner references as ownerref reads them: the identity of an object and the owner references it
 // carries, taken from a formats::Value. Pure functions of their arguments; safe from any thread.
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,13 @@ struct ObjectKey {
 
 struct ObjectKeyHash {
   std::size_t operator()(const ObjectKey& key) const noexcept;
+};
+
+// For unordered containers keyed by std::string that look up by std::string_view, with
+// std::equal_to<> (no temporary string per lookup).
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
 // The fields of one metadata.ownerReferences entry that ownerref uses; absent fields are "".

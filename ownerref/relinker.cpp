@@ -6,7 +6,7 @@ namespace ktape::ownerref {
 
 void Relinker::record_created(const ObjectKey& key, std::string_view old_uid, std::string_view new_uid) {
   std::unique_lock lock(m_mutex);
-  if (!old_uid.empty()) m_by_uid[std::string(old_uid)] = Mapping{std::string(new_uid)};
+  if (!old_uid.empty()) m_by_uid.insert_or_assign(std::string(old_uid), std::string(new_uid));
   m_by_key[key] = Incarnation{std::string(old_uid), std::string(new_uid)};
 }
 
@@ -35,8 +35,8 @@ RelinkStats Relinker::stats() const {
 
 const std::string* Relinker::find_locked(std::string_view old_uid) const {
   if (old_uid.empty()) return nullptr;
-  auto it = m_by_uid.find(std::string(old_uid));
-  return it == m_by_uid.end() ? nullptr : &it->second.new_uid;
+  auto it = m_by_uid.find(old_uid);
+  return it == m_by_uid.end() ? nullptr : &it->second;
 }
 
 Result<Rewrite> Relinker::counted(Result<Rewrite> rewrite) const {

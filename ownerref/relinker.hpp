@@ -106,10 +106,6 @@ class Relinker {
   RelinkStats stats() const;
 
  private:
-  struct Mapping {
-    std::string new_uid;
-  };
-
   // The new UID of old_uid, or nullptr; the caller holds m_mutex (shared or exclusive).
   const std::string* find_locked(std::string_view old_uid) const;
   // Adds a finished rewrite to the running totals and passes it on.
@@ -117,7 +113,7 @@ class Relinker {
 
   const DanglingOwners m_policy;
   mutable std::shared_mutex m_mutex;
-  std::unordered_map<std::string, Mapping> m_by_uid;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> m_by_uid;  // old -> new
   std::unordered_map<ObjectKey, Incarnation, ObjectKeyHash> m_by_key;
   mutable std::atomic<std::uint64_t> m_rewritten{0};
   mutable std::atomic<std::uint64_t> m_dangling{0};

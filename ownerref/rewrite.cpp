@@ -8,7 +8,6 @@ namespace ktape::ownerref {
 
 namespace {
 
-using formats::Array;
 using formats::Value;
 
 constexpr std::string_view k_refs = "ownerReferences";

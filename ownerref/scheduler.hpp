@@ -37,7 +37,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -141,10 +140,6 @@ class Scheduler {
     bool failed = false;           // its last pending create failed
     std::vector<NodeId> carriers;  // submitted objects with this UID, not yet done
     std::vector<NodeId> waiters;   // objects that were waiting on it (some may have moved on)
-  };
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   enum class Why { finished, window };
 
