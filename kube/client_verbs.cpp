@@ -198,6 +198,8 @@ Result<WatchStream> Client::watch(const ApiResource& resource, WatchOptions opti
     if (!request) return fail(request.error());
     request->idle_timeout = idle;
     auto transfer = m_impl->transport->start(std::move(*request));
+    // A stop request while the server has not answered yet must not wait for it.
+    std::stop_callback stop_waiting(options.stop, [transfer] { transfer->cancel(); });
     auto headers = transfer->wait_headers();
     if (!headers) return fail(headers.error());
     if (headers->status == 200 && is_json_content(headers->content_type)) {
