@@ -1,0 +1,252 @@
+#include "replayer/applier.hpp"
+
+#include <thread>
+
+#include "formats/patch.hpp"
+#include "ownerref/refs.hpp"
+
+namespace ktape::replayer {
+
+namespace {
+
+constexpr int k_conflict_retries = 5;  // optimistic-concurrency retries before giving up
+constexpr std::chrono::milliseconds k_poll{100};
+
+bool established(const formats::Value& crd) {
+  const formats::Value* conditions = crd.at({"status", "conditions"});
+  if (conditions == nullptr || !conditions->is_array()) return false;
+  for (const auto& c : conditions->as_array())
+    if (c.string_at({"type"}) == "Established" && c.string_at({"status"}) == "True") return true;
+  return false;
+}
+
+bool already_exists(const Error& e) { return is_conflict(e) && e.reason == "AlreadyExists"; }
+
+}  // namespace
+
+std::string counted_name(const kube::ApiResource& resource) {
+  return resource.group.empty() ? resource.resource : resource.resource + "." + resource.group;
+}
+
+Applier::Applier(kube::Client& client, Catalog& catalog, ownerref::Relinker& relinker, Summary& summary,
+                 const ReplayOptions& options)
+    : m_client(client),
+      m_catalog(catalog),
+      m_relinker(relinker),
+      m_summary(summary),
+      m_options(options),
+      m_clock(options.clock ? options.clock : kube::make_system_clock()) {}
+
+void Applier::sleep(std::chrono::milliseconds duration) { m_clock->sleep_for(duration); }
+
+void Applier::failed(const kube::ApiResource& resource, const std::string& what, const Error& error) {
+  m_summary.count(counted_name(resource), Outcome::failed);
+  m_summary.error(what + ": " + error.message);
+}
+
+void Applier::mapped(const Creating& c, const formats::Value& target_object) {
+  auto key = ownerref::key_of(c.object);
+  if (!key) return;
+  m_relinker.record_created(*key, c.old_uid, ownerref::uid_of(target_object));
+}
+
+bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
+  Creating c{resource, {}, std::string(ownerref::uid_of(object)), {}, nullptr, {}};
+  if (resource.namespaced) c.ns = std::string(object.string_at({"metadata", "namespace"}));
+  c.label = describe(resource, c.ns, object.string_at({"metadata", "name"}));
+  if (formats::Value* status = object.find("status")) {
+    if (m_options.status == StatusMode::keep && resource.has_subresource("status")) c.status = *status;
+    if (m_options.status == StatusMode::drop || resource.has_subresource("status")) object.erase("status");
+  }
+  strip_server_fields(object);
+  auto rewrite = m_relinker.rewrite_object(object);
+  if (!rewrite) {
+    failed(resource, "create " + c.label, rewrite.error());
+    return false;
+  }
+  for (const auto& ref : rewrite->dropped)
+    m_summary.problem(c.label + ": owner " + ownerref::describe(ref) +
+                      " resolves nowhere; reference dropped");
+  for (const auto& ref : rewrite->kept)
+    m_summary.problem(c.label + ": owner " + ownerref::describe(ref) + " resolves nowhere; reference kept");
+  c.object = std::move(object);
+  return send_create(c);
+}
+
+bool Applier::send_create(Creating& c) {
+  auto created = m_client.create(c.resource, c.ns, c.object);
+  if (!created) {
+    if (already_exists(created.error())) return on_existing(c);
+    failed(c.resource, "create " + c.label, created.error());
+    return false;
+  }
+  mapped(c, *created);
+  m_summary.count(counted_name(c.resource), Outcome::created);
+  if (!c.status.is_null()) write_status(c, std::move(*created));
+  if (c.resource.kind == "CustomResourceDefinition")
+    wait_established(c.object.string_at({"metadata", "name"}));
+  return true;
+}
+
+bool Applier::on_existing(Creating& c) {
+  switch (m_options.on_existing) {
+    case OnExisting::update:
+      return update_existing(c);
+    case OnExisting::recreate:
+      return recreate(c);
+    case OnExisting::skip:
+      break;
+  }
+  auto existing = m_client.get(c.resource, c.ns, c.object.string_at({"metadata", "name"}));
+  if (!existing) {
+    failed(c.resource, "get existing " + c.label, existing.error());
+    return false;
+  }
+  mapped(c, *existing);
+  m_summary.count(counted_name(c.resource), Outcome::skipped);
+  return true;
+}
+
+bool Applier::update_existing(Creating& c) {
+  std::string name(c.object.string_at({"metadata", "name"}));
+  for (int attempt = 0;; ++attempt) {
+    auto existing = m_client.get(c.resource, c.ns, name);
+    if (!existing) {
+      failed(c.resource, "get existing " + c.label, existing.error());
+      return false;
+    }
+    formats::Value object = c.object;
+    object["metadata"].set("resourceVersion", existing->string_at({"metadata", "resourceVersion"}));
+    auto updated = m_client.update(c.resource, c.ns, object);
+    if (updated) {
+      mapped(c, *updated);
+      m_summary.count(counted_name(c.resource), Outcome::patched);
+      if (!c.status.is_null()) write_status(c, std::move(*updated));
+      return true;
+    }
+    if (!is_conflict(updated.error()) || attempt >= k_conflict_retries) {
+      failed(c.resource, "update existing " + c.label, updated.error());
+      return false;
+    }
+  }
+}
+
+bool Applier::recreate(Creating& c) {
+  std::string name(c.object.string_at({"metadata", "name"}));
+  auto removed = m_client.remove(c.resource, c.ns, name, kube::DeleteOptions{"Background", {}, {}, {}});
+  if (!removed && !is_not_found(removed.error())) {
+    failed(c.resource, "delete existing " + c.label, removed.error());
+    return false;
+  }
+  auto deadline = m_clock->now() + m_options.crd_established_timeout;
+  while (true) {
+    auto got = m_client.get(c.resource, c.ns, name);
+    if (!got && is_not_found(got.error())) break;
+    if (m_clock->now() >= deadline) {
+      failed(c.resource, "recreate " + c.label,
+             Error{ErrorKind::invalid, "the existing object is still there (finalizers?)", 0, {}});
+      return false;
+    }
+    sleep(k_poll);
+  }
+  auto created = m_client.create(c.resource, c.ns, c.object);
+  if (!created) {
+    failed(c.resource, "recreate " + c.label, created.error());
+    return false;
+  }
+  mapped(c, *created);
+  m_summary.count(counted_name(c.resource), Outcome::created);
+  if (!c.status.is_null()) write_status(c, std::move(*created));
+  return true;
+}
+
+void Applier::write_status(Creating& c, formats::Value current) {
+  std::string name(c.object.string_at({"metadata", "name"}));
+  for (int attempt = 0;; ++attempt) {
+    current.set("status", c.status);
+    auto updated = m_client.update(c.resource, c.ns, current, "status");
+    if (updated) return;
+    if (!is_conflict(updated.error()) || attempt >= k_conflict_retries) {
+      m_summary.error("write status of " + c.label + ": " + updated.error().message);
+      return;
+    }
+    auto fresh = m_client.get(c.resource, c.ns, name);
+    if (!fresh) {
+      m_summary.error("write status of " + c.label + ": " + fresh.error().message);
+      return;
+    }
+    current = std::move(*fresh);
+  }
+}
+
+bool Applier::wait_established(std::string_view name) {
+  static const kube::ApiResource k_crds{"apiextensions.k8s.io",
+                                        "v1",
+                                        "customresourcedefinitions",
+                                        "CustomResourceDefinition",
+                                        "customresourcedefinition",
+                                        false,
+                                        {},
+                                        {},
+                                        {},
+                                        {"status"},
+                                        true};
+  auto deadline = m_clock->now() + m_options.crd_established_timeout;
+  while (true) {
+    auto crd = m_client.get(k_crds, "", name);
+    if (crd && established(*crd)) break;
+    if (m_clock->now() >= deadline) {
+      m_summary.error(
+          "CustomResourceDefinition " + std::string(name) + " did not become Established within " +
+          std::to_string(m_options.crd_established_timeout.count()) + " s; its custom resources will fail");
+      return false;
+    }
+    sleep(k_poll);
+  }
+  if (auto refreshed = m_catalog.refresh(m_client); !refreshed) {
+    m_summary.error("after CustomResourceDefinition " + std::string(name) + ": " + refreshed.error().message);
+    return false;
+  }
+  return true;
+}
+
+void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePatch& event) {
+  std::string label = describe(resource, event.namespace_name, event.name);
+  auto type = formats::has_strategic_metadata(resource.api_version(), resource.kind)
+                  ? formats::PatchType::strategic
+                  : formats::PatchType::merge;
+  formats::Value body = event.template_value;
+  auto rewrite = m_relinker.rewrite_patch(type, body);
+  if (!rewrite) return failed(resource, "patch " + label, rewrite.error());
+  formats::Value status;
+  if (formats::Value* s = body.find("status"); s != nullptr && resource.has_subresource("status")) {
+    if (m_options.status == StatusMode::keep) status = *s;
+    body.erase("status");
+  }
+  if (body.is_object() && body.size() > 0) {
+    auto patched = m_client.patch(resource, event.namespace_name, event.name, type, body);
+    if (!patched) return failed(resource, "patch " + label, patched.error());
+  }
+  if (!status.is_null()) {
+    formats::Value status_patch = formats::Value::object();
+    status_patch.set("status", std::move(status));
+    auto patched = m_client.patch(resource, event.namespace_name, event.name, type, status_patch, "status");
+    if (!patched) return failed(resource, "patch status of " + label, patched.error());
+  }
+  m_summary.count(counted_name(resource), Outcome::patched);
+}
+
+void Applier::remove(const kube::ApiResource& resource, const formats::ResourcePatch& event) {
+  std::string label = describe(resource, event.namespace_name, event.name);
+  ownerref::ObjectKey key{resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
+                          event.name};
+  auto removed = m_client.remove(resource, event.namespace_name, event.name,
+                                 kube::DeleteOptions{"Background", {}, {}, {}});
+  m_relinker.record_deleted(key);
+  if (!removed && is_not_found(removed.error()))
+    return m_summary.count(counted_name(resource), Outcome::skipped);
+  if (!removed) return failed(resource, "delete " + label, removed.error());
+  m_summary.count(counted_name(resource), Outcome::deleted);
+}
+
+}  // namespace ktape::replayer

@@ -1,0 +1,71 @@
+#pragma once
+// Applier: one recorded change sent to the target. Creates (snapshot objects and create events)
+// strip server-set fields, re-link owner UIDs, handle an object that already exists by the
+// --on-existing policy and write status through /status; patches go as strategic merge for the
+// built-in types and JSON merge for custom resources, status through /status; deletes propagate
+// in the background. Every outcome is counted in the Summary, every failure is an error line there,
+// and nothing is thrown: the replay goes on.
+//
+// Thread safety: every member function may be called from many threads at once for different
+// objects; the caller keeps the changes of one object in order.
+#include <string>
+#include <string_view>
+
+#include "formats/recording.hpp"
+#include "formats/value.hpp"
+#include "kube/client.hpp"
+#include "ownerref/relinker.hpp"
+#include "replayer/objects.hpp"
+#include "replayer/options.hpp"
+#include "replayer/summary.hpp"
+
+namespace ktape::replayer {
+
+class Applier {
+ public:
+  Applier(kube::Client& client, Catalog& catalog, ownerref::Relinker& relinker, Summary& summary,
+          const ReplayOptions& options);
+
+  // Creates `object` (a whole recorded object of `resource`). Returns true when the object exists
+  // in the target afterwards (created, or found existing) and its UID is mapped.
+  bool create(const kube::ApiResource& resource, formats::Value object);
+  // Applies a patch event; a target that does not exist is a failure reported in the summary.
+  void patch(const kube::ApiResource& resource, const formats::ResourcePatch& event);
+  // Applies a delete event; an object already gone (the target's garbage collector) is skipped.
+  void remove(const kube::ApiResource& resource, const formats::ResourcePatch& event);
+
+  // Waits until the CRD `name` is Established (bounded by options.crd_established_timeout), then
+  // refreshes the catalog. False (with an error in the summary) when it never becomes Established.
+  bool wait_established(std::string_view name);
+
+ private:
+  // One object being created: where it goes and what it was in the recording.
+  struct Creating {
+    const kube::ApiResource& resource;
+    std::string ns;
+    std::string old_uid;
+    std::string label;      // "apps/v1 Deployment shop/web"
+    formats::Value status;  // to write through /status after the create; null for none
+    formats::Value object;  // stripped and re-linked, ready to send
+  };
+  bool send_create(Creating& c);
+  bool on_existing(Creating& c);
+  bool update_existing(Creating& c);
+  bool recreate(Creating& c);
+  void write_status(Creating& c, formats::Value current);
+  void mapped(const Creating& c, const formats::Value& target_object);
+  void failed(const kube::ApiResource& resource, const std::string& what, const Error& error);
+  void sleep(std::chrono::milliseconds duration);
+
+  kube::Client& m_client;
+  Catalog& m_catalog;
+  ownerref::Relinker& m_relinker;
+  Summary& m_summary;
+  const ReplayOptions& m_options;
+  std::shared_ptr<kube::Clock> m_clock;
+};
+
+// The summary's name of a served resource: "deployments.apps", "pods".
+std::string counted_name(const kube::ApiResource& resource);
+
+}  // namespace ktape::replayer

@@ -1,0 +1,96 @@
+#pragma once
+// What the replayer does to objects and resources: strips server-set fields before a create,
+// matches label selectors and the replay's selection, and resolves a recording's resources
+// against the target's discovery (kwok's naive plurals included).
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/error.hpp"
+#include "formats/recording.hpp"
+#include "formats/value.hpp"
+#include "kube/client.hpp"
+#include "kube/discovery.hpp"
+#include "replayer/options.hpp"
+
+namespace ktape::replayer {
+
+// Removes what the server sets on create: metadata uid, resourceVersion, creationTimestamp,
+// generation, managedFields, selfLink, deletionTimestamp, deletionGracePeriodSeconds. Everything
+// else (ownerReferences included: the Relinker rewrites them) is left as it is.
+void strip_server_fields(formats::Value& object);
+
+// A parsed label selector: equality (=, ==, !=), set (in, notin) and existence (key, !key)
+// requirements, all of which must hold. Parsing a malformed selector is an invalid Error.
+class LabelSelector {
+ public:
+  static Result<LabelSelector> parse(std::string_view text);
+  // `labels` is metadata.labels (an object, or null when the object has none).
+  bool matches(const formats::Value& labels) const;
+  bool empty() const { return m_requirements.empty(); }
+
+ private:
+  enum class Op { equals, not_equals, in, not_in, exists, not_exists };
+  struct Requirement {
+    std::string key;
+    Op op = Op::exists;
+    std::vector<std::string> values;
+  };
+  std::vector<Requirement> m_requirements;
+};
+
+// The replay's selection, resolved: resources by group and plural, namespaces by glob, labels.
+class Filter {
+ public:
+  // Names in `selection` resolve against `discovery`; an unknown name is a not_found Error.
+  static Result<Filter> make(const Selection& selection, const kube::Discovery& discovery);
+  // True when an object of `resource` (namespace `ns`, labels from `object`, null for events
+  // without an object) is to be replayed. Namespaces and CRDs that selected objects need are
+  // always kept by the replayer itself.
+  bool selected(const kube::ApiResource& resource, std::string_view ns, const formats::Value* object) const;
+  // The namespace filter alone (-n, --exclude-namespace): Namespace objects the replay creates for
+  // what it selects pass this, not the resource filter.
+  bool namespace_selected(std::string_view name) const;
+
+ private:
+  struct GroupResource {
+    std::string group, resource;
+  };
+  static bool contains(const std::vector<GroupResource>& list, const kube::ApiResource& resource);
+  std::vector<GroupResource> m_resources, m_excluded;
+  Selection m_selection;
+  LabelSelector m_labels;
+};
+
+// The target's resources, refreshed after CRDs are created. Thread-safe.
+class Catalog {
+ public:
+  explicit Catalog(kube::Discovery discovery) : m_discovery(std::move(discovery)) {}
+  // The served resource of an event's group/version/resource. kwok's naive plural
+  // ("endpointss") is corrected, and a custom resource's naive plural is matched by kind.
+  // nullopt when the target does not serve it.
+  std::optional<kube::ApiResource> find(const formats::GroupVersionResource& gvr) const;
+  // The served resource of an object, by its apiVersion and kind; nullopt when not served.
+  std::optional<kube::ApiResource> find_object(const formats::Value& object) const;
+  // Discovers again (after a CRD became Established).
+  Result<void> refresh(kube::Client& client);
+  kube::Discovery discovery() const;
+
+ private:
+  mutable std::mutex m_mutex;
+  kube::Discovery m_discovery;
+};
+
+// "apps/v1 Deployment shop/web" for messages.
+std::string describe(const kube::ApiResource& resource, std::string_view ns, std::string_view name);
+// The resource's name in summaries: "deployments.apps", "pods".
+std::string resource_label(const formats::GroupVersionResource& gvr);
+
+// A CRD's served resource (group, plural, kind, scope) at its first served version, or nullopt
+// when `object` is not a CustomResourceDefinition.
+std::optional<kube::ApiResource> resource_of_crd(const formats::Value& object);
+
+}  // namespace ktape::replayer

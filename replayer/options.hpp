@@ -1,0 +1,76 @@
+#pragma once
+// What a replay does (DESIGN.md, "Data flow: replay"): the options of `ktape replay`, the
+// selection of what to replay, and the controls a running replay obeys (stop, pause, speed).
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/clock.hpp"
+
+namespace ktape::replayer {
+
+// What to replay; the same meaning as recorder::Selection (the cli converts one into the other).
+struct Selection {
+  std::vector<std::string> resources;           // kubectl-style names; empty = every resource
+  std::vector<std::string> exclude_resources;   // kubectl-style names left out
+  std::vector<std::string> namespaces;          // globs; empty = every namespace
+  std::vector<std::string> exclude_namespaces;  // globs left out
+  std::string label_selector;                   // "app=web,tier!=db,env in (a,b),!x"; "" = all
+};
+
+enum class OnExisting {
+  skip,      // leave the target's object as it is and map its UID (the default)
+  update,    // PUT the recorded object with the target's resourceVersion, retried on conflict
+  recreate,  // delete the target's object, wait until it is gone, create the recorded one
+};
+
+enum class StatusMode {
+  keep,  // write the recorded status (through /status where the resource has it); the default
+  drop,  // create without status
+};
+
+enum class DanglingMode { drop, keep };  // --keep-dangling-owners = keep
+
+struct ReplayOptions {
+  std::string path;                                  // the recording (any file formats/ reads)
+  bool snapshot_only = false;                        // --snapshot: the snapshot section only
+  double speed = 1;                                  // 1 = recorded pace, 10 = ten times faster, 0 = ASAP
+  std::chrono::nanoseconds from{0};                  // --from: events before it at full speed
+  std::optional<std::chrono::nanoseconds> to;        // --to: events after it are not applied
+  Selection selection;                               // what to replay
+  int concurrency = 8;                               // requests in flight at once (>= 1)
+  OnExisting on_existing = OnExisting::skip;         // --on-existing
+  StatusMode status = StatusMode::keep;              // --status
+  DanglingMode dangling = DanglingMode::drop;        // --keep-dangling-owners = keep
+  bool dry_run = false;                              // print the plan, write nothing
+  bool force = false;                                // start despite pre-flight problems
+  std::chrono::seconds crd_established_timeout{30};  // bounded wait for a CRD's Established
+  std::size_t max_errors_listed = 20;                // errors kept verbatim in the summary
+  std::shared_ptr<kube::Clock> clock;                // null: the system clock
+};
+
+// Driven from outside while a replay runs (signals, the terminal); every field may be written from
+// any thread at any time.
+struct Controls {
+  std::atomic<bool> stop{false};    // stop between events; what is in flight finishes
+  std::atomic<bool> paused{false};  // hold events (the schedule shifts by the paused time)
+  std::atomic<double> speed{-1};    // a new speed when >= 0 (read and reset to -1 by the replay)
+};
+
+// Progress, reported about every `progress_interval` during the event phase.
+struct Progress {
+  std::chrono::nanoseconds position{0};  // recorded time of the last event dispatched
+  double speed = 1;
+  std::chrono::nanoseconds lag{0};  // how late the last event was dispatched
+  bool paused = false;
+  std::uint64_t events = 0;  // dispatched so far
+};
+using ProgressFn = std::function<void(const Progress&)>;
+using LogFn = std::function<void(const std::string&)>;  // one line for the user (stderr)
+
+}  // namespace ktape::replayer

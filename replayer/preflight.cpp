@@ -1,0 +1,125 @@
+// The pre-flight check: one pass over the recording (or the window) against the target.
+#include <map>
+#include <set>
+
+#include "ownerref/refs.hpp"
+#include "replayer/objects.hpp"
+#include "replayer/replayer.hpp"
+
+namespace ktape::replayer {
+
+namespace {
+
+constexpr std::size_t k_listed = 20;  // problems of one sort listed one by one, then counted
+
+struct Findings {
+  std::set<std::string> crd_defined;  // "kind|group|Kind" and "resource|group|plural" of the file's CRDs
+  std::set<std::string> uids;         // every object UID the file creates
+  std::set<std::string> namespaces;   // namespaces the file creates
+  std::map<std::string, std::string> needed_namespaces;            // namespace -> first object in it
+  std::vector<std::pair<std::string, ownerref::OwnerRef>> owners;  // object label, its owner
+  // resource label -> (the "group|kind" or "group|plural" a CRD of the file may define, count)
+  std::map<std::string, std::pair<std::string, std::size_t>> unserved;
+};
+
+void note_object(Findings& f, const Catalog& catalog, const formats::Value& object, bool namespaced_hint) {
+  std::string label = ownerref::describe_object(object);
+  if (auto crd = resource_of_crd(object)) {
+    f.crd_defined.insert("kind|" + crd->group + "|" + crd->kind);
+    f.crd_defined.insert("resource|" + crd->group + "|" + crd->resource);
+  }
+  if (std::string uid(ownerref::uid_of(object)); !uid.empty()) f.uids.insert(uid);
+  if (object.string_at({"kind"}) == "Namespace" && object.string_at({"apiVersion"}) == "v1")
+    f.namespaces.insert(std::string(object.string_at({"metadata", "name"})));
+  std::string ns(object.string_at({"metadata", "namespace"}));
+  auto served = catalog.find_object(object);
+  if (!ns.empty() && (served ? served->namespaced : namespaced_hint)) f.needed_namespaces.emplace(ns, label);
+  for (auto& ref : ownerref::owner_refs_of(object)) f.owners.emplace_back(label, ref);
+  if (!served) {
+    auto& [crd_key, count] = f.unserved[std::string(object.string_at({"apiVersion"})) + " " +
+                                        std::string(object.string_at({"kind"}))];
+    crd_key = "kind|" + ownerref::group_of(object.string_at({"apiVersion"})) + "|" +
+              std::string(object.string_at({"kind"}));
+    ++count;
+  }
+}
+
+void note_event(Findings& f, const Catalog& catalog, const formats::ResourcePatch& event) {
+  if (event.method == formats::Method::create && event.template_value.is_object())
+    return note_object(f, catalog, event.template_value, !event.namespace_name.empty());
+  if (event.method == formats::Method::patch)
+    for (auto& ref : ownerref::owners_added_by(formats::PatchType::strategic, event.template_value))
+      f.owners.emplace_back(event.resource.api_version() + " " + event.resource.resource + " " + event.name,
+                            ref);
+  if (!catalog.find(event.resource)) {
+    auto& [crd_key, count] = f.unserved[resource_label(event.resource)];
+    crd_key = "resource|" + event.resource.group + "|" + formats::normalize_plural(event.resource.resource);
+    ++count;
+  }
+}
+
+template <typename F>
+void listed(std::vector<std::string>& out, std::size_t& shown, F line) {
+  if (shown++ < k_listed) out.push_back(line());
+}
+
+void evaluate(Findings& f, kube::Client& client, const Catalog& catalog, Preflight& result) {
+  for (const auto& [resource, entry] : f.unserved) {
+    const auto& [crd_key, count] = entry;
+    if (f.crd_defined.count(crd_key)) continue;
+    result.problems.push_back("the target does not serve " + resource + " (" + std::to_string(count) +
+                              " objects or events in the file)");
+  }
+  std::size_t shown = 0;
+  for (const auto& [label, ref] : f.owners)
+    if (!ref.uid.empty() && !f.uids.count(ref.uid))
+      listed(result.problems, shown,
+             [&] { return label + ": owner " + ownerref::describe(ref) + " is not in the file"; });
+  if (shown > k_listed)
+    result.problems.push_back("... and " + std::to_string(shown - k_listed) + " more missing owners");
+  auto ns_resource = catalog.find({"", "v1", "namespaces"});
+  shown = 0;
+  for (const auto& [ns, label] : f.needed_namespaces) {
+    if (f.namespaces.count(ns) || !ns_resource) continue;
+    auto got = client.get(*ns_resource, "", ns);
+    if (!got && is_not_found(got.error()))
+      listed(result.problems, shown,
+             [&] { return label + ": namespace " + ns + " is neither in the file nor in the target"; });
+  }
+  if (shown > k_listed)
+    result.problems.push_back("... and " + std::to_string(shown - k_listed) + " more missing namespaces");
+}
+
+}  // namespace
+
+Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) {
+  auto discovery = client.discover();
+  if (!discovery) return fail(with_context(discovery.error(), "discovery of the target"));
+  Catalog catalog(std::move(*discovery));
+  auto reader = formats::RecordingReader::open(options.path, {std::nullopt, 4096});
+  if (!reader) return fail(reader.error());
+  Preflight result;
+  Findings findings;
+  while (true) {
+    auto entry = reader->next();
+    if (!entry) {
+      result.warnings.push_back(entry.error().message + " (what comes before it is replayed)");
+      break;
+    }
+    if (!*entry) break;
+    if ((*entry)->kind == formats::RecordingEntry::Kind::object) {
+      ++result.objects;
+      note_object(findings, catalog, (*entry)->object, true);
+      continue;
+    }
+    const auto& event = (*entry)->event;
+    if (options.snapshot_only || (options.to && std::chrono::nanoseconds(event.duration_ns) > *options.to))
+      continue;
+    ++result.events;
+    note_event(findings, catalog, event);
+  }
+  evaluate(findings, client, catalog, result);
+  return result;
+}
+
+}  // namespace ktape::replayer

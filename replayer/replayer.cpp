@@ -1,0 +1,74 @@
+#include "replayer/replayer.hpp"
+
+#include "replayer/run.hpp"
+
+namespace ktape::replayer {
+
+namespace {
+
+Error refused(const Preflight& pre) {
+  std::string message = "pre-flight check found " + std::to_string(pre.problems.size()) +
+                        " problem(s); fix them or pass --force to replay anyway:";
+  for (const auto& p : pre.problems) message += "\n  " + p;
+  return Error{ErrorKind::invalid, message, 0, {}};
+}
+
+// Reads the snapshot section; returns the entry that ended it (the first event), if any. A read
+// error ends the section and is reported.
+std::optional<formats::RecordingEntry> read_snapshot(Run& run, formats::RecordingReader& reader,
+                                                     std::vector<formats::Value>& objects, bool& broken) {
+  while (true) {
+    auto entry = reader.next();
+    if (!entry) {
+      run.summary.error(entry.error().message + " (replayed what came before it)");
+      broken = true;
+      return std::nullopt;
+    }
+    if (!*entry) return std::nullopt;
+    if ((*entry)->kind == formats::RecordingEntry::Kind::event) return std::move(**entry);
+    objects.push_back(std::move((*entry)->object));
+  }
+}
+
+}  // namespace
+
+Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options, Controls& controls,
+                             const Hooks& hooks) {
+  auto clock = options.clock ? options.clock : kube::make_system_clock();
+  auto started = clock->now();
+  auto pre = preflight(client, options);
+  if (!pre) return fail(pre.error());
+  if (!pre->problems.empty() && !options.force && !options.dry_run) return fail(refused(*pre));
+  auto discovery = client.discover();
+  if (!discovery) return fail(with_context(discovery.error(), "discovery of the target"));
+  auto filter = Filter::make(options.selection, *discovery);
+  if (!filter) return fail(filter.error());
+  Run run(client, options, controls, hooks, std::move(*discovery), std::move(*filter));
+  for (const auto& p : pre->problems) run.summary.problem(p);
+  for (const auto& w : pre->warnings) run.log("warning: " + w);
+
+  auto base = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  auto reader =
+      formats::RecordingReader::open(options.path, {formats::TimePoint(base.time_since_epoch()), 4096});
+  if (!reader) return fail(reader.error());
+  std::vector<formats::Value> objects;
+  bool broken = false;
+  auto first = read_snapshot(run, *reader, objects, broken);
+  run.log("snapshot: " + std::to_string(objects.size()) + " objects");
+  run_snapshot(run, std::move(objects));
+  if (!options.snapshot_only && !broken && !controls.stop) {
+    run.log("events: replaying at speed " + std::to_string(options.speed));
+    run_events(run, *reader, std::move(first));
+  }
+
+  SummaryReport report = run.summary.report();
+  auto stats = run.relinker.stats();
+  report.relinked = stats.rewritten;
+  report.dangling = stats.dangling;
+  report.stopped = controls.stop;
+  report.dry_run = options.dry_run;
+  report.elapsed = clock->now() - started;
+  return report;
+}
+
+}  // namespace ktape::replayer

@@ -1,0 +1,46 @@
+#pragma once
+// The replay of a recording into a target (DESIGN.md, "Data flow: replay"):
+// 1. pre-flight: the file (or the --from/--to window) is read once and checked against the target:
+//    resources it does not serve, namespaces and owners that resolve nowhere. Problems refuse the
+//    start unless options.force; a parse error (a truncated file) is reported and what comes
+//    before it is replayed.
+// 2. snapshot: namespaces, then CRDs (each waited on until Established), then the rest in owner
+//    layers (ownerref::plan_layers), each layer created with options.concurrency requests in flight.
+// 3. events (unless snapshot_only): each at its scaled time; one object's events strictly in order,
+//    a child after its owners' creates, independent events in flight together on a worker pool.
+// Every failure is counted and reported in the summary and the replay goes on; only what stops
+// the replay from starting at all is an Error.
+#include <string>
+#include <vector>
+
+#include "formats/error.hpp"
+#include "kube/client.hpp"
+#include "replayer/options.hpp"
+#include "replayer/summary.hpp"
+
+namespace ktape::replayer {
+
+struct Preflight {
+  std::vector<std::string> problems;  // refuse to start unless --force
+  std::vector<std::string> warnings;  // reported, never refuse (a parse error mid-file)
+  std::size_t objects = 0;            // snapshot objects in the window
+  std::size_t events = 0;             // events in the window
+};
+
+// Reads the recording once and checks it against the target's discovery (and, for namespaces the
+// file does not create, the target itself). An unreadable file is an Error.
+Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options);
+
+struct Hooks {
+  LogFn log;            // progress and problem lines (stderr); may be empty
+  LogFn plan;           // --dry-run's plan lines (stdout); may be empty
+  ProgressFn progress;  // called about every 250 ms during the event phase; may be empty
+};
+
+// Runs the whole replay. Errors: the file cannot be opened, discovery fails, the selection names
+// an unknown resource, or the pre-flight found problems and !options.force (the message lists
+// them). `controls` may be changed from other threads while it runs.
+Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options, Controls& controls,
+                             const Hooks& hooks = {});
+
+}  // namespace ktape::replayer

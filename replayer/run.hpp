@@ -1,0 +1,62 @@
+#pragma once
+// Internal to replayer/: the state one replay shares between its phases.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "formats/recording.hpp"
+#include "kube/client.hpp"
+#include "ownerref/relinker.hpp"
+#include "replayer/applier.hpp"
+#include "replayer/objects.hpp"
+#include "replayer/replayer.hpp"
+#include "replayer/summary.hpp"
+
+namespace ktape::replayer {
+
+struct Run {
+  Run(kube::Client& c, const ReplayOptions& o, Controls& ctl, const Hooks& h, kube::Discovery discovery,
+      Filter f)
+      : client(c),
+        options(o),
+        controls(ctl),
+        hooks(h),
+        clock(o.clock ? o.clock : kube::make_system_clock()),
+        catalog(std::move(discovery)),
+        relinker(o.dangling == DanglingMode::keep ? ownerref::DanglingOwners::keep
+                                                  : ownerref::DanglingOwners::drop),
+        summary(o.max_errors_listed),
+        applier(c, catalog, relinker, summary, o),
+        filter(std::move(f)) {}
+
+  void log(const std::string& line) const {
+    if (hooks.log) hooks.log(line);
+  }
+  void plan(const std::string& line) const {
+    if (hooks.plan) hooks.plan(line);
+  }
+
+  kube::Client& client;
+  const ReplayOptions& options;
+  Controls& controls;
+  const Hooks& hooks;
+  std::shared_ptr<kube::Clock> clock;
+  Catalog catalog;
+  ownerref::Relinker relinker;
+  Summary summary;
+  Applier applier;
+  Filter filter;
+};
+
+// Calls fn(0) ... fn(count - 1) on up to `concurrency` threads; returns when every call has.
+void parallel_for(std::size_t count, int concurrency, const std::function<void(std::size_t)>& fn);
+
+// The snapshot phase over the snapshot section's objects (already filtered).
+void run_snapshot(Run& run, std::vector<formats::Value> objects);
+
+// The event phase: `first` (the event that ended the snapshot section, if any), then the rest of
+// `reader`. A read error is reported in the summary; what came before it has been applied.
+void run_events(Run& run, formats::RecordingReader& reader, std::optional<formats::RecordingEntry> first);
+
+}  // namespace ktape::replayer

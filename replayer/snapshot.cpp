@@ -1,0 +1,103 @@
+// The snapshot phase: namespaces, then CRDs (waited on until Established), then the rest in owner
+// layers, each layer with bounded concurrency.
+#include <atomic>
+#include <thread>
+
+#include "ownerref/scheduler.hpp"
+#include "replayer/run.hpp"
+
+namespace ktape::replayer {
+
+namespace {
+
+enum class Stage { namespaces, crds, rest };
+
+Stage stage_of(const formats::Value& object) {
+  std::string_view kind = object.string_at({"kind"});
+  if (kind == "Namespace" && object.string_at({"apiVersion"}) == "v1") return Stage::namespaces;
+  if (kind == "CustomResourceDefinition") return Stage::crds;
+  return Stage::rest;
+}
+
+bool selected(const Run& run, const kube::ApiResource& resource, const formats::Value& object) {
+  switch (stage_of(object)) {
+    case Stage::namespaces:
+      return run.filter.namespace_selected(object.string_at({"metadata", "name"}));
+    case Stage::crds:
+      return true;  // custom resources that are selected need them
+    case Stage::rest:
+      break;
+  }
+  return run.filter.selected(resource, object.string_at({"metadata", "namespace"}), &object);
+}
+
+// Creates `objects[i]` for every selected i in `indices`, concurrently.
+void create_all(Run& run, std::vector<formats::Value>& objects, const std::vector<std::size_t>& indices) {
+  parallel_for(indices.size(), run.options.concurrency, [&](std::size_t n) {
+    if (run.controls.stop) return;
+    formats::Value& object = objects[indices[n]];
+    auto resource = run.catalog.find_object(object);
+    if (!resource) {
+      std::string label = ownerref::describe_object(object);
+      run.summary.count(std::string(object.string_at({"kind"})), Outcome::failed);
+      run.summary.error("create " + label + ": the target does not serve " +
+                        std::string(object.string_at({"apiVersion"})) + " " +
+                        std::string(object.string_at({"kind"})));
+      return;
+    }
+    if (!selected(run, *resource, object)) return;
+    if (run.options.dry_run) {
+      run.plan("create " + ownerref::describe_object(object));
+      return;
+    }
+    run.applier.create(*resource, std::move(object));
+  });
+}
+
+}  // namespace
+
+void parallel_for(std::size_t count, int concurrency, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < count; i = next++) fn(i);
+  };
+  std::size_t threads = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(concurrency, 1)));
+  if (threads <= 1) return work();
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+}
+
+void run_snapshot(Run& run, std::vector<formats::Value> objects) {
+  std::vector<std::size_t> namespaces, crds, rest;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    switch (stage_of(objects[i])) {
+      case Stage::namespaces:
+        namespaces.push_back(i);
+        break;
+      case Stage::crds:
+        crds.push_back(i);
+        break;
+      case Stage::rest:
+        rest.push_back(i);
+        break;
+    }
+  }
+  if (run.options.dry_run && !objects.empty())
+    run.plan("snapshot: " + std::to_string(objects.size()) + " objects");
+  create_all(run, objects, namespaces);
+  create_all(run, objects, crds);
+  std::vector<ownerref::Node> nodes;
+  nodes.reserve(rest.size());
+  for (std::size_t i : rest) nodes.push_back(ownerref::node_of(objects[i]));
+  ownerref::Plan plan = ownerref::plan_layers(std::move(nodes));
+  for (const auto& problem : plan.problems) run.summary.problem(problem.message);
+  for (std::size_t layer = 0; layer < plan.layers.size() && !run.controls.stop; ++layer) {
+    std::vector<std::size_t> indices;
+    for (ownerref::NodeId id : plan.layers[layer]) indices.push_back(rest[id]);
+    if (run.options.dry_run)
+      run.plan("layer " + std::to_string(layer + 1) + ": " + std::to_string(indices.size()) + " objects");
+    create_all(run, objects, indices);
+  }
+}
+
+}  // namespace ktape::replayer
