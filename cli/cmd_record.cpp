@@ -21,6 +21,7 @@ struct RecordFlags {
   SelectionFlags selection;
   std::string path;
   std::string duration;
+  std::string watch_timeout;
   bool snapshot = false;  // record: --snapshot
   bool record = false;    // export: --record
   bool force = false;
@@ -36,7 +37,7 @@ void print_summary(const recorder::RecordSummary& s) {
   std::fprintf(stderr, "sha256 %s written to %s.sha256\n", s.sha256.c_str(), s.path.c_str());
   std::fprintf(stderr, "  %-45s %8s %8s %8s %8s\n", "RESOURCE", "OBJECTS", "EVENTS", "RELISTS", "FAILURES");
   for (const auto& r : s.resources) {
-    if (r.objects == 0 && r.events == 0 && r.failures == 0) continue;
+    if (r.objects == 0 && r.events == 0 && r.relists == 0 && r.failures == 0) continue;
     std::fprintf(stderr, "  %-45s %8llu %8llu %8llu %8llu\n", r.name.c_str(),
                  static_cast<unsigned long long>(r.objects), static_cast<unsigned long long>(r.events),
                  static_cast<unsigned long long>(r.relists), static_cast<unsigned long long>(r.failures));
@@ -80,6 +81,15 @@ int run_record(const RecordFlags& flags, bool snapshot) {
     }
     options.duration = *d;
   }
+  if (!flags.watch_timeout.empty()) {
+    auto d = parse_duration(flags.watch_timeout);
+    if (!d || *d < std::chrono::seconds(1)) {
+      std::fprintf(stderr, "ktape: --watch-timeout \"%s\" must be a duration of at least 1s\n",
+                   flags.watch_timeout.c_str());
+      return 2;
+    }
+    options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  }
   auto target = connect(flags.target);
   if (!target) {
     std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
@@ -107,6 +117,9 @@ void add_common(CLI::App& cmd, RecordFlags& f) {
   add_target_flags(cmd, f.target);
   add_selection_flags(cmd, f.selection);
   cmd.add_option("--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
+  cmd.add_option("--watch-timeout", f.watch_timeout,
+                 "Ask the server to end each watch after [this, 2x this) (default 5m, as client-go); "
+                 "ktape re-watches from the last resourceVersion");
   cmd.add_flag("--force", f.force, "Overwrite an existing file");
   cmd.add_flag("--redact-secrets", f.redact_secrets, "Replace Secret data values by their sha256");
   cmd.add_flag("--keep-managed-fields", f.keep_managed_fields, "Keep metadata.managedFields");

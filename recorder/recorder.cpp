@@ -86,6 +86,7 @@ class Session {
     run->source = make_kube_source(m_client, api, so);
     LoopOptions lo;
     lo.page_size = m_options.page_size;
+    lo.min_watch_timeout = m_options.watch_timeout;
     lo.initial_as_snapshot = initial_as_snapshot;
     lo.watch = !m_options.snapshot;
     lo.keep_managed_fields = m_options.keep_managed_fields;

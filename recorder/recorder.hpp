@@ -31,6 +31,7 @@ struct RecordOptions {
   std::chrono::milliseconds flush_interval{500};          // at most this is lost to a SIGKILL
   std::chrono::seconds snapshot_deadline{60};             // the snapshot section closes by then at the latest
   std::size_t page_size = 500;                            // LIST page size
+  std::chrono::seconds watch_timeout{300};  // watches end after [this, 2x this), as in client-go
 };
 
 struct ResourceSummary {

@@ -233,7 +233,14 @@ void ListWatchLoop::record_upsert(const std::string& key, Value object, bool res
   Value patch;
   if (m_ref.strategic) {
     auto smp = formats::create_strategic_merge_patch(*old, object);
-    patch = smp ? std::move(*smp) : formats::create_merge_patch(*old, object);
+    if (smp) {
+      patch = std::move(*smp);
+    } else {
+      // No strategic diff exists (a merge-list element without its key): replace the whole
+      // object, which strategic apply honours. A merge patch here would be misread as strategic.
+      patch = object;
+      patch.set("$patch", "replace");
+    }
   } else {
     patch = formats::create_merge_patch(*old, object);
   }

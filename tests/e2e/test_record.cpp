@@ -3,6 +3,7 @@
 // with what kubectl lists from the cluster.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -118,14 +119,17 @@ void compare(const std::map<std::string, Value>& recorded, const std::map<std::s
   CHECK(equal > 50);
 }
 
-void record_workload_and_compare(Home& home, const std::string& cluster,
-                                 const std::string& extra_record_flags) {
+// Returns the recorder's stderr (its summary).
+std::string record_workload_and_compare(Home& home, const std::string& cluster,
+                                        const std::string& extra_record_flags,
+                                        const std::string& workload_flags = "--operations 400 --rate 0") {
   auto path = (home.path / "rec.yaml").string();
-  auto recorder = home.start({"record", "--cluster", cluster, "--path", path});
-  (void)extra_record_flags;
+  std::vector<std::string> args{"record", "--cluster", cluster, "--path", path};
+  if (!extra_record_flags.empty()) args.push_back(extra_record_flags);
+  auto recorder = home.start(args);
   REQUIRE(eventually(
       [&] { return slurp(recorder.err).find("Press Ctrl+C to stop recording") != std::string::npos; }));
-  auto w = home.ktape("workload --cluster " + cluster + " --seed 7 --operations 400 --rate 0 --namespaces 3");
+  auto w = home.ktape("workload --cluster " + cluster + " --seed 7 --namespaces 3 " + workload_flags);
   REQUIRE_MESSAGE(w.code == 0, w.out << w.err);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the last watch events arrive
   recorder.signal(SIGINT);
@@ -146,6 +150,23 @@ void record_workload_and_compare(Home& home, const std::string& cluster,
   CHECK(replayed.header->mode == "record");
   const auto& recorded = replayed.state.objects();
   compare(recorded, cluster_state(home, cluster, replayed.header->selection["resources"], recorded));
+  return err;
+}
+
+// The RELISTS column of the summary, summed.
+std::uint64_t relists(const std::string& summary) {
+  std::uint64_t total = 0;
+  std::istringstream lines(summary);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    bool row = w.size() == 5 && std::all_of(w.begin() + 1, w.end(), [](const std::string& x) {
+                 return x.find_first_not_of("0123456789") == std::string::npos;
+               });
+    if (row) total += std::stoull(w[3]);
+  }
+  return total;
 }
 
 }  // namespace
@@ -154,6 +175,47 @@ TEST_CASE("record: the recording's final state equals the cluster's, object by o
   Home home;
   home.create_cluster("rec");
   record_workload_and_compare(home, "rec", "");
+}
+
+TEST_CASE("record: watches closed every second, and an apiserver restart's 410s, lose nothing") {
+  Home home;
+  auto data = (home.path / "data").string();
+  home.create_cluster("churn", "--data-dir " + data);
+  auto path = (home.path / "rec.yaml").string();
+  auto recorder = home.start({"record", "--cluster", "churn", "--path", path, "--watch-timeout=1s"});
+  REQUIRE(eventually([&] { return slurp(recorder.err).find("Press Ctrl+C") != std::string::npos; }));
+  auto w = home.ktape("workload --cluster churn --seed 11 --namespaces 2 --rate 250 --duration 3s");
+  REQUIRE_MESSAGE(w.code == 0, w.err);
+
+  // Restart the server on the same port from its saved state: the recorder's watches break, and
+  // it comes back with resourceVersions older than the new server's history: 410, relist.
+  auto dir = home.path / "clusters" / "churn";
+  pid_t pid = std::stoi(slurp(dir / "pid"));
+  std::string port = slurp(dir / "port");
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  ::kill(pid, SIGTERM);
+  REQUIRE(eventually([&] { return ::kill(pid, 0) != 0; }));
+  auto again = home.ktape("cluster create churn --data-dir " + data + " --port " + port);
+  REQUIRE_MESSAGE(again.code == 0, again.err);
+  // A change the recorder can only learn from its relist.
+  auto gone = home.kubectl("churn", "delete configmap settings -n wl-0");
+  CHECK_MESSAGE(gone.code == 0, gone.err);
+  auto more =
+      home.ktape("workload --cluster churn --seed 12 --prefix more --namespaces 1 --operations 100 --rate 0");
+  REQUIRE_MESSAGE(more.code == 0, more.err);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  recorder.signal(SIGINT);
+  REQUIRE(recorder.wait() == 0);
+  auto summary = slurp(recorder.err);
+  INFO(summary);
+  CHECK(relists(summary) > 0);
+
+  auto kinds = plurals(home, "churn");
+  auto replayed = rebuild(path, kinds);
+  CHECK_FALSE(replayed.error);
+  const auto& recorded = replayed.state.objects();
+  CHECK(recorded.count(formats::RecordedState::key("v1", "configmaps", "wl-0", "settings")) == 0);
+  compare(recorded, cluster_state(home, "churn", replayed.header->selection["resources"], recorded));
 }
 
 TEST_CASE("record: a file that exists is refused without --force, and bad flags say why") {
@@ -200,4 +262,40 @@ TEST_CASE("record: SIGKILL and a full disk leave a file that reads up to its las
   CHECK(err.find(full) != std::string::npos);
   auto partial = rebuild(full, plurals(home, "crash"));
   CHECK(partial.entries > 5);
+}
+
+TEST_CASE("record: SIGINT while listing leaves a complete file; snapshots compress and redact") {
+  Home home;
+  home.create_cluster("quick");
+  auto w = home.ktape("workload --cluster quick --seed 5 --operations 20 --rate 0");
+  REQUIRE(w.code == 0);
+  auto path = (home.path / "early.yaml").string();
+  auto recorder = home.start({"record", "--cluster", "quick", "--path", path});
+  REQUIRE(eventually([&] { return slurp(recorder.err).find("Press Ctrl+C") != std::string::npos; }));
+  recorder.signal(SIGINT);  // discovery and the lists are still under way
+  CHECK(recorder.wait() == 0);
+  auto early = rebuild(path, plurals(home, "quick"));
+  CHECK_FALSE(early.error);
+  REQUIRE(early.header);
+  auto verify = home.run("cd " + home.path.string() + " && sha256sum -c early.yaml.sha256");
+  CHECK(verify.code == 0);
+
+  for (auto ext : {".yaml.gz", ".yaml.zst"}) {
+    auto zpath = (home.path / (std::string("snap") + ext)).string();
+    auto snap = home.ktape("record --snapshot --redact-secrets --cluster quick --path " + zpath);
+    REQUIRE_MESSAGE(snap.code == 0, snap.err);
+    auto raw = slurp(zpath);
+    CHECK(raw.find("apiVersion") == std::string::npos);  // compressed on disk
+    auto replayed = rebuild(zpath, plurals(home, "quick"));
+    CHECK_FALSE(replayed.error);
+    CHECK(replayed.header->mode == "snapshot");
+    std::size_t secrets = 0;
+    for (const auto& [key, object] : replayed.state.objects()) {
+      if (object.string_at({"kind"}) != "Secret") continue;
+      ++secrets;
+      // The workload's secret values never reach the file.
+      CHECK(formats::to_json(object).find("YWJjZGVm") == std::string::npos);
+    }
+    CHECK(secrets == 2);  // the workload's two namespaces have one Secret each
+  }
 }
