@@ -159,7 +159,9 @@ class FastParser {
   bool value(std::size_t column, bool after_key, Value& out);
   bool block_value(std::size_t column, bool after_key, Value& out);
   bool key(std::string& out);
-  bool plain(std::size_t end, Value& out);
+  bool plain(std::size_t column, std::size_t end, Value& out);
+  bool plain_continuation(std::size_t column, std::string_view first, std::size_t& end,
+                          std::string& text) const;
   bool quoted(std::string& out);
   bool literal(std::size_t column, Value& out);
   bool rest_is_blank() {
@@ -318,7 +320,7 @@ bool FastParser::value(std::size_t column, bool after_key, Value& out) {
       return !after_key && mapping(m_col, out);  // "- key: v" starts a mapping
     }
   }
-  return plain(end, out);
+  return plain(column, end, out);
 }
 
 // Nothing follows "key:" or "-" on its line: a nested collection on the next lines, or null.
@@ -339,14 +341,58 @@ bool FastParser::block_value(std::size_t column, bool after_key, Value& out) {
   return true;
 }
 
-bool FastParser::plain(std::size_t end, Value& out) {
+// Characters that end or break a plain scalar line: a tab, a carriage return or a comment.
+bool plain_line_ok(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\t' || c == '\r' || (c == '#' && i > 0 && s[i - 1] == ' ')) return false;
+    if (c == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) return false;
+  }
+  return true;
+}
+
+// Appends the lines that continue a plain scalar (go-yaml folds long strings this way): deeper
+// than the collection, each folded into a space (or kept line breaks for empty lines between).
+// Leaves `end` at the end of the last line taken.
+bool FastParser::plain_continuation(std::size_t column, std::string_view first, std::size_t& end,
+                                    std::string& text) const {
+  std::size_t breaks = 0;
+  for (std::size_t q = end + 1; q < m_t.size();) {
+    std::size_t c = q;
+    while (c < m_t.size() && m_t[c] == ' ') ++c;
+    std::size_t e = m_t.find('\n', c);
+    if (e == std::string_view::npos) e = m_t.size();
+    if (c == e) {  // an empty line
+      ++breaks;
+      q = e + 1;
+      continue;
+    }
+    if (c - q <= column) return true;  // the scalar ended; this line belongs to a collection
+    std::size_t stop = e;
+    while (stop > c && m_t[stop - 1] == ' ') --stop;
+    std::string_view line = m_t.substr(c, stop - c);
+    if (is_indicator(line[0]) || line[0] == '-' || !plain_line_ok(line)) return false;
+    if (text.empty()) text.assign(first);
+    text.append(breaks == 0 ? std::string(" ") : std::string(breaks, '\n'));
+    text.append(line);
+    breaks = 0;
+    end = e;
+    q = e + 1;
+  }
+  return true;
+}
+
+bool FastParser::plain(std::size_t column, std::size_t end, Value& out) {
   std::size_t stop = end;
   while (stop > m_pos && m_t[stop - 1] == ' ') --stop;
   std::string_view s = m_t.substr(m_pos, stop - m_pos);
   if (s.front() == '-' && (s.size() == 1 || s[1] == ' ')) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '\t' || c == '\r' || (c == '#' && s[i - 1] == ' ')) return false;
+  if (!plain_line_ok(s)) return false;
+  std::string folded;
+  std::size_t last = end;
+  if (end < m_t.size()) {
+    if (!plain_continuation(column, s, last, folded)) return false;
+    if (last != end) s = folded;
   }
   auto r = resolve_plain(s);
   switch (r.kind) {
@@ -365,7 +411,7 @@ bool FastParser::plain(std::size_t end, Value& out) {
     default:
       return false;
   }
-  next_line(end);
+  next_line(last);
   return true;
 }
 
