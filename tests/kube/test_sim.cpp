@@ -4,10 +4,13 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "formats/json.hpp"
 #include "kube/client.hpp"
+#include "kube/kubeconfig.hpp"
+#include "sim/kubeconfig.hpp"
 #include "sim/server.hpp"
 #include "sim/tls.hpp"
 #include "tests/kube/helpers.hpp"
@@ -295,5 +298,31 @@ TEST_CASE("TLS to the simulated cluster verifies against its CA") {
     CHECK(version.error().kind == ErrorKind::transport);
     CHECK(version.error().message.find("did not verify against the certificate-authority") !=
           std::string::npos);
+  }
+}
+
+TEST_CASE("the kubeconfig a simulated cluster hands out works for ktape as it does for kubectl") {
+  auto tls = sim::make_tls_material({"127.0.0.1", "localhost"});
+  REQUIRE(tls);
+  sim::ServerOptions options;
+  options.tls = *tls;
+  auto server = sim::Server::start(options);
+  REQUIRE(server);
+  test::TempDir dir;
+  const auto path = dir.path() / "kubeconfig";
+  test::write_file(path, sim::make_kubeconfig("demo", (*server)->url(), tls->ca_cert_pem));
+  KubeconfigOptions kubeconfig;
+  kubeconfig.path = path.string();
+  auto config = load_kubeconfig(kubeconfig);
+  REQUIRE(config);
+  CHECK(config->ca_pem == tls->ca_cert_pem);
+  auto client = Client::create(*config);
+  REQUIRE(client);
+  auto discovery = (*client)->discover();
+  REQUIRE(discovery);
+  CHECK(discovery->resolve("deploy"));
+  if (std::system("command -v kubectl > /dev/null 2>&1") == 0) {
+    CHECK(std::system(
+              ("kubectl --kubeconfig " + path.string() + " get --raw /version > /dev/null").c_str()) == 0);
   }
 }
