@@ -137,6 +137,12 @@ Client::~Client() = default;
 
 Result<std::unique_ptr<Client>> Client::create(RestConfig config, ClientOptions options) {
   while (config.server.ends_with('/')) config.server.pop_back();
+  if (!config.server.empty() && config.server.find("://") == std::string::npos) {
+    // client-go's default for a server without a scheme: https when TLS settings are present.
+    const bool tls =
+        !config.ca_pem.empty() || !config.client_cert_pem.empty() || config.insecure_skip_tls_verify;
+    config.server = (tls ? "https://" : "http://") + config.server;
+  }
   if (!config.server.starts_with("https://") && !config.server.starts_with("http://")) {
     return fail(ErrorKind::invalid, "server \"" + config.server + "\" is not an http:// or https:// URL");
   }

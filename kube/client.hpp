@@ -78,6 +78,8 @@ struct DeleteOptions {
 
 class Client {
  public:
+  // A server without a scheme gets https:// when TLS settings are present, else http:// (as in
+  // client-go); another scheme is an invalid Error.
   static Result<std::unique_ptr<Client>> create(RestConfig config, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;

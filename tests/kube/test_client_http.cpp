@@ -53,7 +53,7 @@ TEST_CASE("client sends identity, impersonation and its user agent") {
   });
   server.start();
   RestConfig config;
-  config.server = server.url() + "/";
+  config.server = "127.0.0.1:" + std::to_string(server.port()) + "/";  // no scheme, no TLS: http
   config.token = "s3cret-token";
   config.impersonate_user = "alice";
   config.impersonate_groups = {"dev", "ops"};
@@ -277,4 +277,12 @@ TEST_CASE("the QPS limiter spaces requests beyond the burst") {
   RateLimiter off(0, 1, clock);
   for (int i = 0; i < 100; ++i) off.acquire();
   CHECK(clock->sleeps().size() == 3);
+}
+
+TEST_CASE("a server URL with another scheme is refused") {
+  RestConfig config;
+  config.server = "ftp://127.0.0.1:21";
+  auto client = Client::create(config);
+  REQUIRE(!client);
+  CHECK(client.error().message == "server \"ftp://127.0.0.1:21\" is not an http:// or https:// URL");
 }
