@@ -12,6 +12,8 @@ namespace {
 // Nesting deeper than this is left to yaml-cpp, whose own depth guard turns it into an error
 // (each level is a stack frame here; "- - - ..." nests a level every two bytes).
 constexpr std::size_t k_max_depth = 500;
+// quoted()'s fold_column for scalars that must stay on one line (keys).
+constexpr std::size_t k_single_line = static_cast<std::size_t>(-1);
 // Mappings up to this size are checked for repeated keys by a linear search.
 constexpr std::size_t k_linear_key_check = 16;
 
@@ -162,7 +164,10 @@ class FastParser {
   bool plain(std::size_t column, std::size_t end, Value& out);
   bool plain_continuation(std::size_t column, std::string_view first, std::size_t& end,
                           std::string& text) const;
-  bool quoted(std::string& out);
+  // `fold_column`: a single-quoted scalar may continue on lines deeper than this column
+  // (k_single_line: it may not).
+  bool quoted(std::string& out, std::size_t fold_column = k_single_line);
+  bool fold_line_break(std::size_t column, std::size_t& p, std::string& out) const;
   bool literal(std::size_t column, Value& out);
   bool rest_is_blank() {
     while (m_pos < m_t.size() && m_t[m_pos] == ' ') ++m_pos;
@@ -305,9 +310,10 @@ bool FastParser::value(std::size_t column, bool after_key, Value& out) {
   if (c == '"' || c == '\'') {
     std::size_t start = m_pos, start_col = m_col;
     std::string s;
-    if (!quoted(s)) return false;
+    std::size_t start_line = m_t.rfind('\n', m_pos);
+    if (!quoted(s, c == '\'' ? column : k_single_line)) return false;
     if (m_pos < m_t.size() && m_t[m_pos] == ':') {  // "- "key": v" starts a mapping
-      if (after_key) return false;
+      if (after_key || m_t.rfind('\n', m_pos) != start_line) return false;
       m_pos = start, m_col = start_col;
       return mapping(m_col, out);
     }
@@ -415,15 +421,40 @@ bool FastParser::plain(std::size_t column, std::size_t end, Value& out) {
   return true;
 }
 
-// A single-line quoted scalar at m_pos; leaves m_pos after the closing quote.
-bool FastParser::quoted(std::string& out) {
+// Folds the line break at p inside a single-quoted scalar (as go-yaml wraps long strings): the
+// spaces around it go, one break becomes a space, n + 1 breaks become n newlines. The next
+// non-empty line must be deeper than `column`; p is left at its first character.
+bool FastParser::fold_line_break(std::size_t column, std::size_t& p, std::string& out) const {
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  if (out.empty()) return false;  // yaml-cpp folds a break next to an empty side its own way
+  std::size_t breaks = 0;
+  while (p < m_t.size() && m_t[p] == '\n') {
+    std::size_t start = ++p;
+    while (p < m_t.size() && m_t[p] == ' ') ++p;
+    if (p >= m_t.size() || m_t[p] == '\t' || m_t[p] == '\r') return false;
+    if (m_t[p] == '\n') {
+      ++breaks;
+    } else if (p - start <= column || m_t[p] == '\'') {
+      return false;
+    }
+  }
+  out.append(breaks == 0 ? std::string(" ") : std::string(breaks, '\n'));
+  return true;
+}
+
+// A quoted scalar at m_pos; leaves m_pos after the closing quote.
+bool FastParser::quoted(std::string& out, std::size_t fold_column) {
   char q = m_t[m_pos];
   std::size_t p = m_pos + 1;
   while (true) {
     std::size_t run = p;
     while (p < m_t.size() && m_t[p] != q && m_t[p] != '\\' && m_t[p] != '\n') ++p;
     out.append(m_t.substr(run, p - run));
-    if (p >= m_t.size() || m_t[p] == '\n') return false;  // multi-line or unclosed: yaml-cpp's job
+    if (p >= m_t.size()) return false;  // unclosed: yaml-cpp's job
+    if (m_t[p] == '\n') {
+      if (q != '\'' || fold_column == k_single_line || !fold_line_break(fold_column, p, out)) return false;
+      continue;
+    }
     if (m_t[p] == q) {
       if (q == '\'' && p + 1 < m_t.size() && m_t[p + 1] == '\'') {
         out += '\'';

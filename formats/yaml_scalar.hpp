@@ -50,10 +50,11 @@ long decode_utf8(std::string_view text, std::size_t& i);
 bool is_printable(long code_point);
 
 // The fast path of parse_yaml: the block subset that ktape and kubectl write (block mappings and
-// sequences, plain scalars (also folded onto indented lines, as go-yaml wraps them), single-line
-// quoted and literal block scalars, {} and [], comment lines before the content). nullopt for
-// anything else (flow collections, anchors, tags, comments inside, multi-line quoted scalars, `>`
-// scalars, errors): the caller then uses yaml-cpp, which also produces the error messages.
+// sequences, plain and single-quoted scalars (also folded onto indented lines, as go-yaml wraps
+// them), single-line double-quoted and literal block scalars, {} and [], comment lines before the
+// content). nullopt for anything else (flow collections, anchors, tags, comments inside,
+// multi-line double-quoted scalars, `>` scalars, errors): the caller then uses yaml-cpp, which
+// also produces the error messages.
 // Whatever it accepts, it reads exactly as yaml-cpp does.
 std::optional<Value> parse_block_subset(std::string_view text);
 

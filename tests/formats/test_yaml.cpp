@@ -528,6 +528,11 @@ TEST_CASE("the fast path either declines or reads exactly what yaml-cpp reads") 
   auto folded = yaml_detail::parse_block_subset("a: one two\n  three\n\n  four\nb: 1\n");
   REQUIRE(folded);
   CHECK(*folded == json(R"({"a":"one two three\nfour","b":1})"));
+  auto quoted = yaml_detail::parse_block_subset("a: 'it''s: long  \n  wrapped\n\n  text'\nb: 1\n");
+  REQUIRE(quoted);
+  CHECK(*quoted == json(R"({"a":"it's: long wrapped\ntext","b":1})"));
+  CHECK(*quoted ==
+        *yaml_detail::parse_yaml_with_yaml_cpp("a: 'it''s: long  \n  wrapped\n\n  text'\nb: 1\n", 1));
   // Mutations of documents ktape writes: whatever the fast path still accepts, yaml-cpp reads alike.
   Generator gen(5);
   std::mt19937 rng(77);
