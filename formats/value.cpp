@@ -27,6 +27,13 @@ bool objects_equal(const Object& a, const Object& b) {
 
 }  // namespace
 
+Value::Value() noexcept = default;
+Value::Value(std::nullptr_t) noexcept {}
+Value::Value(bool b) : m_data(b) {}
+Value::Value(Number n) : m_data(std::move(n)) {}
+Value::Value(std::string s) : m_data(std::move(s)) {}
+Value::Value(std::string_view s) : m_data(std::string(s)) {}
+Value::Value(const char* s) : m_data(std::string(s)) {}
 Value::Value(int i) : m_data(integer_text(i)) {}
 Value::Value(unsigned u) : m_data(integer_text(u)) {}
 Value::Value(std::int64_t i) : m_data(integer_text(i)) {}
@@ -154,12 +161,18 @@ bool numbers_equal(const std::string& a, const std::string& b) {
 bool operator==(const Value& a, const Value& b) {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
-    case Value::Type::null: return true;
-    case Value::Type::boolean: return a.as_bool() == b.as_bool();
-    case Value::Type::number: return numbers_equal(a.number_text(), b.number_text());
-    case Value::Type::string: return a.as_string() == b.as_string();
-    case Value::Type::array: return a.as_array() == b.as_array();
-    case Value::Type::object: return objects_equal(a.as_object(), b.as_object());
+    case Value::Type::null:
+      return true;
+    case Value::Type::boolean:
+      return a.as_bool() == b.as_bool();
+    case Value::Type::number:
+      return numbers_equal(a.number_text(), b.number_text());
+    case Value::Type::string:
+      return a.as_string() == b.as_string();
+    case Value::Type::array:
+      return a.as_array() == b.as_array();
+    case Value::Type::object:
+      return objects_equal(a.as_object(), b.as_object());
   }
   return false;
 }

@@ -29,18 +29,20 @@ class Value {
  public:
   enum class Type { null, boolean, number, string, array, object };
 
-  Value() = default;
-  Value(std::nullptr_t) {}
-  Value(bool b) : m_data(b) {}
+  // Constructors are defined where Member is complete (clang instantiates the variant's
+  // destructor, and so std::vector<Member>'s, at an inline constructor).
+  Value() noexcept;
+  Value(std::nullptr_t) noexcept;
+  Value(bool b);
   Value(int i);
   Value(unsigned u);
   Value(std::int64_t i);
   Value(std::uint64_t u);
   Value(double d);  // shortest text that reads back to the same double; NaN/inf become null
-  Value(Number n) : m_data(std::move(n)) {}
-  Value(std::string s) : m_data(std::move(s)) {}
-  Value(std::string_view s) : m_data(std::string(s)) {}
-  Value(const char* s) : m_data(std::string(s)) {}
+  Value(Number n);
+  Value(std::string s);
+  Value(std::string_view s);
+  Value(const char* s);
   Value(Array a);
   Value(Object o);
   Value(const Value&);

@@ -222,8 +222,7 @@ void ListWatchLoop::record_upsert(const std::string& key, Value object, bool res
   auto it = m_last.find(key);
   if (it == m_last.end()) {
     m_last.emplace(key, std::move(json));
-    Value copy = object;
-    emit_event(Method::create, object, std::move(copy), resync);
+    emit_event(Method::create, std::move(object), resync);
     return;
   }
   if (it->second == json) return;
@@ -253,11 +252,23 @@ void ListWatchLoop::record_delete(const std::string& key, const Value& object, b
   emit_event(Method::remove, object, Value(), resync);
 }
 
+void ListWatchLoop::emit_event(Method method, Value object, bool resync) {
+  // A create carries the object itself: identify it before it moves into the template.
+  std::string name(object.string_at({"metadata", "name"}));
+  std::string ns(object.string_at({"metadata", "namespace"}));
+  emit(method, std::move(name), std::move(ns), std::move(object), resync);
+}
+
 void ListWatchLoop::emit_event(Method method, const Value& object, Value template_value, bool resync) {
+  emit(method, std::string(object.string_at({"metadata", "name"})),
+       std::string(object.string_at({"metadata", "namespace"})), std::move(template_value), resync);
+}
+
+void ListWatchLoop::emit(Method method, std::string name, std::string ns, Value template_value, bool resync) {
   formats::ResourcePatch ev;
   ev.resource = m_ref.gvr;
-  ev.name = std::string(object.string_at({"metadata", "name"}));
-  ev.namespace_name = std::string(object.string_at({"metadata", "namespace"}));
+  ev.name = std::move(name);
+  ev.namespace_name = std::move(ns);
   ev.duration_ns = m_stamp();
   ev.method = method;
   ev.template_value = std::move(template_value);

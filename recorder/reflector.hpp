@@ -85,8 +85,12 @@ class ListWatchLoop {
   void handle(WatchEvent event);
   void record_upsert(const std::string& key, formats::Value object, bool resync);
   void record_delete(const std::string& key, const formats::Value& object, bool resync);
+  // A create: the object is its own template, moved rather than copied.
+  void emit_event(formats::Method method, formats::Value object, bool resync);
   void emit_event(formats::Method method, const formats::Value& object, formats::Value template_value,
                   bool resync);
+  void emit(formats::Method method, std::string name, std::string ns, formats::Value template_value,
+            bool resync);
   bool prepare(formats::Value& object);
   void failed(const Error& error);
   void succeeded();
