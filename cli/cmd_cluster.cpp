@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/home.hpp"
 #include "formats/json.hpp"
 #include "formats/time.hpp"
 #include "kube/transport.hpp"
@@ -38,13 +39,6 @@ constexpr auto k_stop_timeout = 20s;   // SIGTERM grace (saving a large --data-d
 constexpr auto k_poll_interval = 50ms;
 
 // ---- small file and process helpers ---------------------------------------------------------
-
-fs::path ktape_home() {
-  if (const char* home = std::getenv("KTAPE_HOME"); home != nullptr && *home != '\0') return home;
-  const char* user_home = std::getenv("HOME");
-  return fs::path(user_home != nullptr ? user_home : ".") / ".ktape";
-}
-fs::path cluster_dir(const std::string& name) { return ktape_home() / "clusters" / name; }
 
 std::optional<std::string> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
