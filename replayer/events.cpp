@@ -236,6 +236,8 @@ class OwnerKeys {
   std::vector<std::string> update(const std::string& key, const formats::ResourcePatch& event,
                                   const kube::ApiResource& resource) {
     std::vector<std::string> added;
+    if (resource.namespaced && !event.namespace_name.empty())  // its namespace counts as an owner
+      added.push_back(object_key("", "Namespace", "", event.namespace_name));
     for (const auto& owner : owners_of(event, resource))
       added.push_back(
           object_key(ownerref::group_of(owner.api_version), owner.kind, event.namespace_name, owner.name));
@@ -247,10 +249,24 @@ class OwnerKeys {
     if (event.method == formats::Method::create) known.clear();
     for (auto& k : added)
       if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(std::move(k));
-    return known;
+    return ancestors(known);
   }
 
  private:
+  // `owners` and their owners, recursively (a Deployment's delete must wait for its Pods' changes:
+  // the garbage collector removes the grandchildren too). Bounded: ownership chains are short.
+  std::vector<std::string> ancestors(const std::vector<std::string>& owners) const {
+    constexpr std::size_t k_max = 64;
+    std::vector<std::string> out = owners;
+    for (std::size_t i = 0; i < out.size() && out.size() < k_max; ++i) {
+      auto it = m_by_key.find(out[i]);
+      if (it == m_by_key.end()) continue;
+      for (const auto& k : it->second)
+        if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+    }
+    return out;
+  }
+
   std::unordered_map<std::string, std::vector<std::string>> m_by_key;
 };
 
