@@ -270,7 +270,7 @@ EntryPtr Store::commit_put(Storage& s, Value object, EventType type, EntryPtr pr
   return e;
 }
 
-EntryPtr Store::commit_remove(Storage& s, const EntryPtr& prev) {
+EntryPtr Store::commit_remove(Storage& s, EntryPtr prev) {
   ++m_rv;
   auto object = formats::parse_json(*prev->json);
   auto gone = std::make_shared<Entry>(*prev);

@@ -175,7 +175,7 @@ class Store {
   Storage* storage_locked(const ResourceInfo& info) const;
   Storage* storage_by_id(int id) const;
   EntryPtr commit_put(Storage& s, formats::Value object, EventType type, EntryPtr prev);
-  EntryPtr commit_remove(Storage& s, const EntryPtr& prev);
+  EntryPtr commit_remove(Storage& s, EntryPtr prev);  // by value: callers pass map slots it erases
   ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation);
   ApiResult<EntryPtr> modify_locked(Storage& s, const EntryPtr& current, Subresource sub,
                                     const Mutator& mutate);

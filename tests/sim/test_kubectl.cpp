@@ -214,3 +214,23 @@ TEST_CASE("kubectl: a CRD, then its custom resources") {
   CHECK(kubectl("delete crd widgets.demo.example.com").status == 0);
   CHECK(c.get("/apis/demo.example.com/v1/namespaces/default/widgets/w1").status == 404);
 }
+
+TEST_CASE("kubectl over HTTPS: the cluster's CA is trusted and HTTP/1.1 is negotiated") {
+  auto tls = sim::make_tls_material({"127.0.0.1"});
+  REQUIRE(tls);
+  sim::ServerOptions options;
+  options.tls = *tls;
+  Cluster c(options);
+  CHECK(c.server->url().starts_with("https://"));
+  Kubectl kubectl(c.server->port());
+  std::string ca = kubectl.file("ca.crt", tls->ca_cert_pem);
+  std::string config = kubectl.file(
+      "tls-kubeconfig", "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: " +
+                            c.server->url() + "\n    certificate-authority: " + ca +
+                            "\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n    user: sim\n"
+                            "current-context: sim\nusers:\n- name: sim\n  user:\n    token: not-checked\n");
+  Run get = kubectl("--kubeconfig '" + config + "' get namespaces");
+  INFO(get.output);
+  CHECK(get.status == 0);
+  CHECK(contains(get.output, "kube-system"));
+}
