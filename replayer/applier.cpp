@@ -11,6 +11,7 @@ namespace {
 
 constexpr int k_conflict_retries = 5;  // optimistic-concurrency retries before giving up
 constexpr std::chrono::milliseconds k_poll{100};
+constexpr std::chrono::seconds k_namespace_wait{3};  // a namespace recorded just after its objects
 
 bool established(const formats::Value& crd) {
   const formats::Value* conditions = crd.at({"status", "conditions"});
@@ -75,6 +76,13 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
 
 bool Applier::send_create(Creating& c) {
   auto created = m_client.create(c.resource, c.ns, c.object);
+  // The namespace may be a moment away: its create recorded just after this one (each resource's
+  // watch is stamped on its own) is in flight. Bounded, so a namespace that never comes fails.
+  auto deadline = m_clock->now() + k_namespace_wait;
+  while (!created && is_not_found(created.error()) && !c.ns.empty() && m_clock->now() < deadline) {
+    sleep(k_poll / 2);
+    created = m_client.create(c.resource, c.ns, c.object);
+  }
   if (!created) {
     if (already_exists(created.error())) return on_existing(c);
     failed(c.resource, "create " + c.label, created.error());

@@ -58,7 +58,10 @@ class Dispatcher {
     };
     Slot& own = m_slots[task->key];
     depend(own.last);
-    for (const auto& child : own.children) depend(child);
+    // A create never waits for its children: a child recorded before its namespace or owner (the
+    // recorder stamps each resource's watch separately) then meets a namespace that is on its way.
+    if (task->event.method != formats::Method::create)
+      for (const auto& child : own.children) depend(child);
     own.last = task;
     own.children.clear();
     for (const auto& key : task->owner_keys) {
