@@ -7,6 +7,7 @@
 
 #include "cli/home.hpp"
 #include "formats/json.hpp"
+#include "kube/kubeconfig.hpp"
 
 namespace ktape::cli {
 
@@ -57,13 +58,19 @@ Result<Target> connect(const TargetFlags& flags) {
     config = cluster_config(flags.cluster);
     label = "cluster " + flags.cluster;
   } else {
-    config = fail(ErrorKind::unsupported,
-                  "reaching a cluster through a kubeconfig is not built yet: use --cluster NAME");
+    kube::KubeconfigOptions ko;
+    ko.path = flags.kubeconfig;
+    ko.context = flags.context;
+    ko.as = flags.as;
+    ko.as_groups = flags.as_groups;
+    config = kube::load_kubeconfig(ko);
   }
   if (!config) return fail(config.error());
-  if (label.empty()) label = config->server;
-  config->impersonate_user = flags.as;
-  config->impersonate_groups = flags.as_groups;
+  if (label.empty()) label = config->context.empty() ? config->server : "context " + config->context;
+  if (!flags.cluster.empty()) {
+    config->impersonate_user = flags.as;
+    config->impersonate_groups = flags.as_groups;
+  }
   kube::ClientOptions options;
   options.qps = flags.qps;
   options.burst = flags.burst;
