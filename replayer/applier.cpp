@@ -51,7 +51,14 @@ void Applier::mapped(const Creating& c, const formats::Value& target_object) {
   m_relinker.record_created(*key, c.old_uid, ownerref::uid_of(target_object));
 }
 
-bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
+bool Applier::create(const kube::ApiResource& resource, formats::Value object,
+                     std::chrono::milliseconds owner_wait) {
+  if (owner_wait.count() > 0) {
+    auto deadline = m_clock->now() + owner_wait;
+    for (const auto& ref : ownerref::owner_refs_of(object))
+      while (!ref.uid.empty() && !m_relinker.new_uid(ref.uid) && m_clock->now() < deadline)
+        sleep(k_poll / 10);
+  }
   Creating c{resource, {}, std::string(ownerref::uid_of(object)), {}, nullptr, {}};
   if (resource.namespaced) c.ns = std::string(object.string_at({"metadata", "namespace"}));
   c.label = describe(resource, c.ns, object.string_at({"metadata", "name"}));

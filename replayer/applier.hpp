@@ -28,7 +28,10 @@ class Applier {
 
   // Creates `object` (a whole recorded object of `resource`). Returns true when the object exists
   // in the target afterwards (created, or found existing) and its UID is mapped.
-  bool create(const kube::ApiResource& resource, formats::Value object);
+  // `owner_wait` > 0 (the event phase): an owner not yet mapped is waited for that long, polling,
+  // since its create may be recorded just after this one (each watch is stamped on its own).
+  bool create(const kube::ApiResource& resource, formats::Value object,
+              std::chrono::milliseconds owner_wait = std::chrono::milliseconds(0));
   // Applies a patch event; a target that does not exist is a failure reported in the summary.
   void patch(const kube::ApiResource& resource, const formats::ResourcePatch& event);
   // Applies a delete event; an object already gone (the target's garbage collector) is skipped.

@@ -18,6 +18,7 @@ namespace {
 
 using Nanos = std::chrono::nanoseconds;
 constexpr Nanos k_max_nap = std::chrono::milliseconds(10);          // controls are checked this often
+constexpr std::chrono::milliseconds k_owner_wait{500};              // an owner recorded just after its child
 constexpr Nanos k_progress_every = std::chrono::milliseconds(250);  // progress line refresh
 
 struct Task {
@@ -96,7 +97,7 @@ class Dispatcher {
         formats::Value object = task.event.template_value;
         if (task.resource.namespaced && object.string_at({"metadata", "namespace"}).empty())
           object["metadata"].set("namespace", task.event.namespace_name);
-        m_run.applier.create(task.resource, std::move(object));
+        m_run.applier.create(task.resource, std::move(object), k_owner_wait);
         break;
       }
       case formats::Method::patch:
