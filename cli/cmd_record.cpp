@@ -20,10 +20,10 @@ struct RecordFlags {
   TargetFlags target;
   SelectionFlags selection;
   std::string path;
-  std::string duration;
-  std::string watch_timeout;
-  bool snapshot = false;  // record: --snapshot
-  bool record = false;    // export: --record
+  std::chrono::nanoseconds duration{0};       // --duration; 0 = until stopped
+  std::chrono::nanoseconds watch_timeout{0};  // --watch-timeout; 0 = the recorder's default
+  bool snapshot = false;                      // record: --snapshot
+  bool record = false;                        // export: --record
   bool force = false;
   bool redact_secrets = false;
   bool keep_managed_fields = false;
@@ -72,24 +72,9 @@ int run_record(const RecordFlags& flags, bool snapshot) {
   options.redact_secrets = flags.redact_secrets;
   options.keep_managed_fields = flags.keep_managed_fields;
   options.time_markers = flags.time_markers;
-  if (!flags.duration.empty()) {
-    auto d = parse_duration(flags.duration);
-    if (!d) {
-      std::fprintf(stderr, "ktape: --duration \"%s\" is not a duration (try 30s, 5m, 1h30m)\n",
-                   flags.duration.c_str());
-      return 2;
-    }
-    options.duration = *d;
-  }
-  if (!flags.watch_timeout.empty()) {
-    auto d = parse_duration(flags.watch_timeout);
-    if (!d || *d < std::chrono::seconds(1)) {
-      std::fprintf(stderr, "ktape: --watch-timeout \"%s\" must be a duration of at least 1s\n",
-                   flags.watch_timeout.c_str());
-      return 2;
-    }
-    options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(*d);
-  }
+  options.duration = flags.duration;
+  if (flags.watch_timeout.count() > 0)
+    options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(flags.watch_timeout);
   auto target = connect(flags.target);
   if (!target) {
     std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
@@ -116,10 +101,11 @@ void add_common(CLI::App& cmd, RecordFlags& f) {
   cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress)")->required();
   add_target_flags(cmd, f.target);
   add_selection_flags(cmd, f.selection);
-  cmd.add_option("--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
-  cmd.add_option("--watch-timeout", f.watch_timeout,
-                 "Ask the server to end each watch after [this, 2x this) (default 5m, as client-go); "
-                 "ktape re-watches from the last resourceVersion");
+  add_duration_option(cmd, "--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
+  add_duration_option(cmd, "--watch-timeout", f.watch_timeout,
+                      "Ask the server to end each watch after [this, 2x this) (default 5m, as client-go); "
+                      "ktape re-watches from the last resourceVersion",
+                      std::chrono::seconds(1));
   cmd.add_flag("--force", f.force, "Overwrite an existing file");
   cmd.add_flag("--redact-secrets", f.redact_secrets, "Replace Secret data values by their sha256");
   cmd.add_flag("--keep-managed-fields", f.keep_managed_fields, "Keep metadata.managedFields");

@@ -15,19 +15,9 @@ namespace {
 struct WorkloadFlags {
   TargetFlags target;
   workload::WorkloadOptions options;
-  std::string duration;
 };
 
 int run_workload(WorkloadFlags& flags) {
-  if (!flags.duration.empty()) {
-    auto d = parse_duration(flags.duration);
-    if (!d) {
-      std::fprintf(stderr, "ktape: --duration \"%s\" is not a duration (try 30s, 5m)\n",
-                   flags.duration.c_str());
-      return 2;
-    }
-    flags.options.duration = *d;
-  }
   if (flags.options.duration.count() == 0 && flags.options.operations == 0) flags.options.operations = 200;
   auto target = connect(flags.target);
   if (!target) {
@@ -70,7 +60,7 @@ void add_workload(CLI::App& app) {
   cmd->add_option("--rate", o.rate, "Operations per second (0: as fast as possible)")->capture_default_str();
   cmd->add_option("--operations", o.operations,
                   "Stop after this many operations (default 200 without --duration)");
-  cmd->add_option("--duration", flags->duration, "Stop after this long (30s, 5m)");
+  add_duration_option(*cmd, "--duration", o.duration, "Stop after this long (30s, 5m)");
   cmd->add_option("--workers", o.workers, "Threads, each owning a share of the namespaces")
       ->capture_default_str();
   cmd->add_option("--prefix", o.prefix, "Namespace name prefix")->capture_default_str();

@@ -1,5 +1,7 @@
 #include "cli/duration.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +46,20 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     text.remove_prefix(best);
   }
   return std::chrono::nanoseconds{static_cast<std::int64_t>(total)};
+}
+
+CLI::Option* add_duration_option(CLI::App& cmd, const std::string& name, std::chrono::nanoseconds& out,
+                                 const std::string& help, std::chrono::nanoseconds at_least) {
+  return cmd.add_option_function<std::string>(
+      name,
+      [&out, name, at_least](const std::string& text) {
+        auto d = parse_duration(text);
+        if (!d) throw CLI::ValidationError(name, "\"" + text + "\" is not a duration (try 30s, 5m, 1h30m)");
+        if (*d < at_least)
+          throw CLI::ValidationError(name, "\"" + text + "\" is shorter than " + format_duration(at_least));
+        out = *d;
+      },
+      help);
 }
 
 std::string format_duration(std::chrono::nanoseconds d) {

@@ -7,7 +7,17 @@
 #include <string>
 #include <string_view>
 
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
 namespace ktape::cli {
+
+// Adds `name` (e.g. "--duration") taking a duration; a value that is not one is a usage error
+// (exit 2) naming the flag. `at_least` rejects shorter values.
+CLI::Option* add_duration_option(CLI::App& cmd, const std::string& name, std::chrono::nanoseconds& out,
+                                 const std::string& help, std::chrono::nanoseconds at_least = {});
 
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // "1h2m3.5s", "850ms": short and exact enough for summaries.
