@@ -186,21 +186,21 @@ class Pacer {
   void report(Schedule::TimePoint now, Nanos recorded) {
     if (!m_run.hooks.progress || now - m_last_progress < k_progress_every) return;
     m_last_progress = now;
-    ++m_reports;
     m_run.hooks.progress(Progress{std::max(m_reached, std::min(recorded, m_schedule.position(now))),
                                   m_schedule.speed(), m_lag, m_schedule.paused(), m_events});
   }
 
  public:
-  std::uint64_t m_events = 0;
+  // One more event dispatched (for the progress line).
+  void dispatched() { ++m_events; }
 
  private:
+  std::uint64_t m_events = 0;
   Run& m_run;
   Schedule m_schedule;
   Schedule::TimePoint m_last_progress;
   Nanos m_reached{0};
   Nanos m_lag{0};
-  std::uint64_t m_reports = 0;
 };
 
 formats::PatchType patch_type_of(const kube::ApiResource& resource) {
@@ -317,7 +317,7 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
     if (!run.filter.selected(*resource, event.namespace_name, object)) continue;
     auto task = std::make_shared<Task>();
     if (!pacer.wait(recorded, task->due)) break;
-    ++pacer.m_events;
+    pacer.dispatched();
     if (run.options.dry_run) {
       run.plan(plan_line(event, *resource));
       continue;
