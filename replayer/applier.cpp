@@ -45,6 +45,15 @@ void Applier::failed(const kube::ApiResource& resource, const std::string& what,
   m_summary.error(what + ": " + error.message);
 }
 
+// The recorder stamps each resource's watch on its own, so a child's change can follow its
+// owner's delete in the file by a few milliseconds; the target's garbage collector may then have
+// removed the child already. A 404 for an object this replay created, and the recording has not
+// deleted, is that: the change is skipped, not failed. A 404 for an object never created stays
+// an error.
+bool Applier::collected_by_target(const ownerref::ObjectKey& key, const Error& error) const {
+  return is_not_found(error) && m_relinker.current(key).has_value();
+}
+
 void Applier::mapped(const Creating& c, const formats::Value& target_object) {
   auto key = ownerref::key_of(c.object);
   if (!key) return;
@@ -181,6 +190,7 @@ void Applier::write_status(Creating& c, formats::Value current) {
     current.set("status", c.status);
     auto updated = m_client.update(c.resource, c.ns, current, "status");
     if (updated) return;
+    if (auto key = ownerref::key_of(c.object); key && collected_by_target(*key, updated.error())) return;
     if (!is_conflict(updated.error()) || attempt >= k_conflict_retries) {
       m_summary.error("write status of " + c.label + ": " + updated.error().message);
       return;
@@ -238,15 +248,21 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
     if (m_options.status == StatusMode::keep) status = *s;
     body.erase("status");
   }
+  ownerref::ObjectKey key{resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
+                          event.name};
+  auto not_applied = [&](const std::string& what, const Error& error) {
+    if (collected_by_target(key, error)) return m_summary.count(counted_name(resource), Outcome::skipped);
+    failed(resource, what, error);
+  };
   if (body.is_object() && body.size() > 0) {
     auto patched = m_client.patch(resource, event.namespace_name, event.name, type, body);
-    if (!patched) return failed(resource, "patch " + label, patched.error());
+    if (!patched) return not_applied("patch " + label, patched.error());
   }
   if (!status.is_null()) {
     formats::Value status_patch = formats::Value::object();
     status_patch.set("status", std::move(status));
     auto patched = m_client.patch(resource, event.namespace_name, event.name, type, status_patch, "status");
-    if (!patched) return failed(resource, "patch status of " + label, patched.error());
+    if (!patched) return not_applied("patch status of " + label, patched.error());
   }
   m_summary.count(counted_name(resource), Outcome::patched);
 }

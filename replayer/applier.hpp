@@ -58,6 +58,7 @@ class Applier {
   void write_status(Creating& c, formats::Value current);
   void mapped(const Creating& c, const formats::Value& target_object);
   void failed(const kube::ApiResource& resource, const std::string& what, const Error& error);
+  bool collected_by_target(const ownerref::ObjectKey& key, const Error& error) const;
   void sleep(std::chrono::milliseconds duration);
 
   kube::Client& m_client;

@@ -1,5 +1,7 @@
 #include "replayer/replayer.hpp"
 
+#include <cstdio>
+
 #include "replayer/run.hpp"
 
 namespace ktape::replayer {
@@ -57,7 +59,10 @@ Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options,
   run.log("snapshot: " + std::to_string(objects.size()) + " objects");
   run_snapshot(run, std::move(objects));
   if (!options.snapshot_only && !broken && !controls.stop) {
-    run.log("events: replaying at speed " + std::to_string(options.speed));
+    char speed[32];
+    std::snprintf(speed, sizeof speed, "%gx", options.speed);
+    run.log(options.speed > 0 ? "events: replaying at speed " + std::string(speed)
+                              : std::string("events: replaying as fast as possible"));
     run_events(run, *reader, std::move(first));
   }
 

@@ -34,6 +34,13 @@ void check_like_reference(const Reply& r, const std::string& name) {
 }  // namespace
 
 TEST_CASE("errors match the real server's word for word") {
+  // The captures live in shared/ beside the checkout (CI has it); a lone clone skips, as the
+  // discovery comparisons do.
+  if (!std::ifstream(std::string(KTAPE_SOURCE_DIR) +
+                     "/../shared/k8s-reference/responses/error_not_found.json")) {
+    MESSAGE("skipped: ../shared/k8s-reference is absent");
+    return;
+  }
   Cluster c;
   c.post(k_cms, configmap("demo"));
   check_like_reference(c.post(k_cms, configmap("demo")), "error_already_exists");
