@@ -16,42 +16,6 @@ constexpr std::string_view k_server_fields[] = {
     "managedFields", "selfLink",        "deletionTimestamp", "deletionGracePeriodSeconds",
 };
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// Splits on commas outside parentheses ("a in (x,y),b" -> "a in (x,y)", "b").
-std::vector<std::string> split_requirements(std::string_view text) {
-  std::vector<std::string> parts;
-  int depth = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] == '(') ++depth;
-    if (i < text.size() && text[i] == ')') --depth;
-    if (i == text.size() || (text[i] == ',' && depth == 0)) {
-      std::string part = trim(text.substr(start, i - start));
-      if (!part.empty()) parts.push_back(part);
-      start = i + 1;
-    }
-  }
-  return parts;
-}
-
-std::vector<std::string> split_values(std::string_view list) {
-  std::vector<std::string> values;
-  for (auto& v : split_requirements(list)) values.push_back(v);
-  return values;
-}
-
-// A label key: [prefix/]name of letters, digits, '-', '_' and '.'.
-bool valid_key(std::string_view key) {
-  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/';
-  });
-}
-
 bool glob_any(const std::vector<std::string>& globs, std::string_view name) {
   std::string n(name);
   return std::any_of(globs.begin(), globs.end(),
@@ -70,78 +34,6 @@ void strip_server_fields(formats::Value& object) {
   formats::Value* metadata = object.find("metadata");
   if (metadata == nullptr || !metadata->is_object()) return;
   for (auto field : k_server_fields) metadata->erase(field);
-}
-
-Result<LabelSelector> LabelSelector::parse(std::string_view text) {
-  LabelSelector selector;
-  for (const std::string& part : split_requirements(text)) {
-    Requirement req;
-    auto bad = [&] {
-      return fail(ErrorKind::invalid,
-                  "label selector \"" + std::string(text) + "\": bad requirement \"" + part + "\"");
-    };
-    std::size_t paren = part.find('(');
-    std::size_t op_pos;
-    if (paren != std::string::npos) {
-      if (part.back() != ')') return bad();
-      std::string head = trim(std::string_view(part).substr(0, paren));
-      std::size_t space = head.find(' ');
-      if (space == std::string::npos) return bad();
-      req.key = trim(std::string_view(head).substr(0, space));
-      std::string op = trim(std::string_view(head).substr(space + 1));
-      if (op == "in")
-        req.op = Op::in;
-      else if (op == "notin")
-        req.op = Op::not_in;
-      else
-        return bad();
-      req.values = split_values(std::string_view(part).substr(paren + 1, part.size() - paren - 2));
-    } else if ((op_pos = part.find("!=")) != std::string::npos) {
-      req = {trim(std::string_view(part).substr(0, op_pos)),
-             Op::not_equals,
-             {trim(std::string_view(part).substr(op_pos + 2))}};
-    } else if ((op_pos = part.find('=')) != std::string::npos) {
-      std::size_t skip = part.compare(op_pos, 2, "==") == 0 ? 2 : 1;
-      req = {trim(std::string_view(part).substr(0, op_pos)),
-             Op::equals,
-             {trim(std::string_view(part).substr(op_pos + skip))}};
-    } else if (part.front() == '!') {
-      req = {trim(std::string_view(part).substr(1)), Op::not_exists, {}};
-    } else {
-      req = {part, Op::exists, {}};
-    }
-    if (!valid_key(req.key)) return bad();
-    selector.m_requirements.push_back(std::move(req));
-  }
-  return selector;
-}
-
-bool LabelSelector::matches(const formats::Value& labels) const {
-  for (const Requirement& req : m_requirements) {
-    const formats::Value* v = labels.find(req.key);
-    std::optional<std::string> value;
-    if (v != nullptr && v->is_string()) value = v->as_string();
-    bool listed = value && std::find(req.values.begin(), req.values.end(), *value) != req.values.end();
-    bool ok = false;
-    switch (req.op) {
-      case Op::equals:
-      case Op::in:
-        ok = listed;
-        break;
-      case Op::not_equals:
-      case Op::not_in:
-        ok = !listed;
-        break;
-      case Op::exists:
-        ok = v != nullptr;
-        break;
-      case Op::not_exists:
-        ok = v == nullptr;
-        break;
-    }
-    if (!ok) return false;
-  }
-  return true;
 }
 
 Result<Filter> Filter::make(const Selection& selection, const kube::Discovery& discovery) {

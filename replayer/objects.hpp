@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "formats/error.hpp"
+#include "formats/label_selector.hpp"
 #include "formats/recording.hpp"
 #include "formats/value.hpp"
 #include "kube/client.hpp"
@@ -23,24 +24,8 @@ namespace ktape::replayer {
 // else (ownerReferences included: the Relinker rewrites them) is left as it is.
 void strip_server_fields(formats::Value& object);
 
-// A parsed label selector: equality (=, ==, !=), set (in, notin) and existence (key, !key)
-// requirements, all of which must hold. Parsing a malformed selector is an invalid Error.
-class LabelSelector {
- public:
-  static Result<LabelSelector> parse(std::string_view text);
-  // `labels` is metadata.labels (an object, or null when the object has none).
-  bool matches(const formats::Value& labels) const;
-  bool empty() const { return m_requirements.empty(); }
-
- private:
-  enum class Op { equals, not_equals, in, not_in, exists, not_exists };
-  struct Requirement {
-    std::string key;
-    Op op = Op::exists;
-    std::vector<std::string> values;
-  };
-  std::vector<Requirement> m_requirements;
-};
+// Label selectors are formats/'s (shared with the simulated cluster).
+using LabelSelector = formats::LabelSelector;
 
 // The replay's selection, resolved: resources by group and plural, namespaces by glob, labels.
 class Filter {

@@ -171,7 +171,7 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
   ListFilter filter;
   filter.ns = t.ns;
   auto labels = LabelSelector::parse(query_of(r, "labelSelector"));
-  if (!labels) return error_response(labels.error());
+  if (!labels) return error_response(err_bad_request(labels.error().message));
   filter.labels = std::move(*labels);
   auto fields = FieldSelector::parse(query_of(r, "fieldSelector"));
   if (!fields) return error_response(fields.error());
