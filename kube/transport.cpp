@@ -57,6 +57,7 @@ class TransferImpl final : public Transfer, public std::enable_shared_from_this<
   CURLM* m_multi = nullptr;
   EasyLists m_lists;
   char m_error_buffer[CURL_ERROR_SIZE] = {};
+  std::string m_proxy_url;  // named when the proxy cannot be reached
   std::chrono::steady_clock::time_point m_last_activity;
 
   // Shared with the reader, under m_mutex.
@@ -126,6 +127,7 @@ bool TransferImpl::attach(CURLM* multi, const TransportOptions& options) {
   curl_easy_setopt(m_easy, CURLOPT_WRITEFUNCTION, &TransferImpl::on_write);
   curl_easy_setopt(m_easy, CURLOPT_WRITEDATA, this);
   m_lists = configure_easy(m_easy, options, m_request);
+  m_proxy_url = options.proxy_url;
   m_last_activity = std::chrono::steady_clock::now();
   curl_multi_add_handle(multi, m_easy);
   return true;
@@ -151,7 +153,7 @@ void TransferImpl::finish(CURLcode code) {
   curl_easy_cleanup(m_easy);
   m_easy = nullptr;
   if (code == CURLE_OK) return complete(std::nullopt);
-  complete(describe_curl_error(code, m_error_buffer, m_request));
+  complete(describe_curl_error(code, m_error_buffer, m_request, m_proxy_url));
 }
 
 void TransferImpl::abort(const std::string& why) {

@@ -105,7 +105,12 @@ EasyLists configure_easy(CURL* easy, const TransportOptions& options, const Http
   if (request.timeout.count() > 0) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   }
-  if (!options.proxy_url.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy_url.c_str());
+  if (!options.proxy_url.empty()) {
+    // A kubeconfig's proxy-url carries every request, as it does for kubectl: NO_PROXY in the
+    // environment does not apply to it (without proxy-url, libcurl reads the *_PROXY variables).
+    curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy_url.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+  }
   configure_tls(easy, options, request);
   EasyLists lists;
   if (!options.tls_server_name.empty() && request.url.starts_with("https://")) {
@@ -123,11 +128,13 @@ EasyLists configure_easy(CURL* easy, const TransportOptions& options, const Http
   return lists;
 }
 
-Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& request) {
+Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& request,
+                          std::string_view proxy_url) {
   std::string what;
   switch (code) {
     case CURLE_COULDNT_CONNECT:
-      what = "could not connect";
+      what = proxy_url.empty() ? "could not connect"
+                               : "could not connect through the proxy " + redact_url(proxy_url);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       what = "could not resolve the host name";

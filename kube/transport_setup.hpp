@@ -20,7 +20,9 @@ struct EasyLists {
 EasyLists configure_easy(CURL* easy, const TransportOptions& options, const HttpRequest& request);
 
 // A transport Error naming the request and what went wrong, in words a user can act on.
-Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& request);
+// `proxy_url` (the kubeconfig's proxy-url, or "") is named when the proxy could not be reached.
+Error describe_curl_error(CURLcode code, const char* detail, const HttpRequest& request,
+                          std::string_view proxy_url = {});
 
 // The URL without user info (never printed); query strings are kept (they carry no secrets).
 std::string redact_url(std::string_view url);
