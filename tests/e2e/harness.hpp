@@ -63,7 +63,6 @@ struct Background {
 
 struct Home {
   fs::path path;
-  std::vector<std::string> clusters;
 
   Home() {
     std::string tmpl = (fs::temp_directory_path() / "ktape-e2e-XXXXXX").string();
@@ -71,9 +70,14 @@ struct Home {
     path = tmpl;
     ::setenv("KTAPE_HOME", path.c_str(), 1);
   }
+  // Deletes every cluster left under this home (those made through create_cluster and any other).
   ~Home() {
-    for (const auto& c : clusters) run(std::string(KTAPE_BINARY) + " cluster delete " + c);
     std::error_code ec;
+    std::vector<std::string> left;
+    if (fs::exists(path / "clusters"))
+      for (const auto& entry : fs::directory_iterator(path / "clusters", ec))
+        left.push_back(entry.path().filename().string());
+    for (const auto& name : left) run(std::string(KTAPE_BINARY) + " cluster delete " + name);
     fs::remove_all(path, ec);
   }
   Home(const Home&) = delete;
@@ -88,7 +92,11 @@ struct Home {
   }
   Output ktape(const std::string& args) const { return run(std::string(KTAPE_BINARY) + " " + args); }
   Output kubectl(const std::string& cluster, const std::string& args) const {
-    return run("/usr/bin/kubectl --request-timeout=30s --kubeconfig " + kubeconfig(cluster) + " " + args);
+    return kubectl_with(kubeconfig(cluster), args);
+  }
+  // kubectl with any kubeconfig file (one `cluster serve` wrote, say).
+  Output kubectl_with(const std::string& kubeconfig_path, const std::string& args) const {
+    return run("/usr/bin/kubectl --request-timeout=30s --kubeconfig " + kubeconfig_path + " " + args);
   }
   std::string kubeconfig(const std::string& cluster) const {
     return (path / "clusters" / cluster / "kubeconfig").string();
@@ -98,7 +106,6 @@ struct Home {
   void create_cluster(const std::string& name, const std::string& extra = "") {
     auto r = ktape("cluster create " + name + " " + extra);
     REQUIRE_MESSAGE(r.code == 0, r.err);
-    clusters.push_back(name);
   }
 
   // Starts `ktape ARGS` in the background. `file_size_limit` > 0 makes writes past that many bytes

@@ -15,52 +15,14 @@
 #include <string>
 #include <thread>
 
+#include "tests/e2e/harness.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Output {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A temporary KTAPE_HOME for one test; every cluster left in it is deleted at the end.
-struct Home {
-  fs::path path;
-  Home() {
-    std::string tmpl = (fs::temp_directory_path() / "ktape-e2e-cluster-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-    ::setenv("KTAPE_HOME", path.c_str(), 1);
-  }
-  ~Home();
-  Output run(const std::string& args) const {
-    fs::path out = path / "stdout.txt", err = path / "stderr.txt";
-    std::string command = args + " >" + out.string() + " 2>" + err.string();
-    int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  }
-  Output ktape(const std::string& args) const { return run(std::string(KTAPE_BINARY) + " " + args); }
-  Output kubectl(const std::string& kubeconfig, const std::string& args) const {
-    return run("/usr/bin/kubectl --request-timeout=20s --kubeconfig " + kubeconfig + " " + args);
-  }
-};
-
-Home::~Home() {
-  if (fs::exists(path / "clusters"))
-    for (const auto& entry : fs::directory_iterator(path / "clusters"))
-      ktape("cluster delete " + entry.path().filename().string());
-  std::error_code ec;
-  fs::remove_all(path, ec);
-}
+using ktape::e2e::Home;
+using ktape::e2e::Output;
+using ktape::e2e::slurp;
 
 // Gone, or a zombie waiting for whoever adopted it to reap it.
 bool process_gone(int pid) {
@@ -93,7 +55,7 @@ Output create_configmap(const Home& home, const std::string& kubeconfig, const s
   fs::path manifest = home.path / (name + ".yaml");
   std::ofstream(manifest) << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " << name
                           << "\ndata:\n  k: \"" << value << "\"\n";
-  return home.kubectl(kubeconfig, "create -f " + manifest.string());
+  return home.kubectl_with(kubeconfig, "create -f " + manifest.string());
 }
 
 std::string list_line(const Home& home, const std::string& name) {
@@ -138,16 +100,16 @@ TEST_CASE("ktape cluster: two clusters side by side, listed, reachable by kubect
   SUBCASE("kubectl works against each cluster") {
     if (!has_kubectl()) return;
     for (const auto& kubeconfig : {a, b}) {
-      Output ns = home.kubectl(kubeconfig, "get ns -o name");
+      Output ns = home.kubectl_with(kubeconfig, "get ns -o name");
       REQUIRE_MESSAGE(ns.code == 0, ns.err);
       for (const char* name : {"namespace/default", "namespace/kube-system", "namespace/kube-public"})
         CHECK_MESSAGE(ns.out.find(name) != std::string::npos, ns.out);
-      Output table = home.kubectl(kubeconfig, "get ns");
+      Output table = home.kubectl_with(kubeconfig, "get ns");
       CHECK(table.out.find("NAME") != std::string::npos);
       CHECK(table.out.find("STATUS") != std::string::npos);
       CHECK(table.out.find("Active") != std::string::npos);
     }
-    Output resources = home.kubectl(a, "api-resources");
+    Output resources = home.kubectl_with(a, "api-resources");
     REQUIRE_MESSAGE(resources.code == 0, resources.err);
     CHECK(resources.out.find("pods ") != std::string::npos);
     CHECK(resources.out.find("deployments ") != std::string::npos);
@@ -155,8 +117,8 @@ TEST_CASE("ktape cluster: two clusters side by side, listed, reachable by kubect
     // The clusters are separate: an object in one is absent from the other.
     Output created = create_configmap(home, a, "only-in-alpha", "1");
     REQUIRE_MESSAGE(created.code == 0, created.err);
-    CHECK(home.kubectl(a, "get configmap only-in-alpha").code == 0);
-    CHECK(home.kubectl(b, "get configmap only-in-alpha").code != 0);
+    CHECK(home.kubectl_with(a, "get configmap only-in-alpha").code == 0);
+    CHECK(home.kubectl_with(b, "get configmap only-in-alpha").code != 0);
   }
   SUBCASE("create refuses a name that is running") {
     Output again = home.ktape("cluster create alpha");
@@ -203,7 +165,7 @@ TEST_CASE("ktape cluster create --tls: kubectl trusts the cluster through its ku
   CHECK(text.find("insecure") == std::string::npos);
   CHECK(list_line(home, "secure").find("running") != std::string::npos);
   if (!has_kubectl()) return;
-  Output ns = home.kubectl(kubeconfig, "get ns -o name");
+  Output ns = home.kubectl_with(kubeconfig, "get ns -o name");
   CHECK_MESSAGE(ns.code == 0, ns.err);
   CHECK(ns.out.find("namespace/kube-system") != std::string::npos);
 }
@@ -218,7 +180,7 @@ TEST_CASE("ktape cluster create --data-dir keeps objects across a delete and a n
   REQUIRE(home.ktape("cluster delete keep").code == 0);
   CHECK(fs::exists(data));
   kubeconfig = create(home, "keep", "--data-dir " + data.string());
-  Output got = home.kubectl(kubeconfig, "get configmap survivor -o jsonpath={.data.k}");
+  Output got = home.kubectl_with(kubeconfig, "get configmap survivor -o jsonpath={.data.k}");
   CHECK_MESSAGE(got.code == 0, got.err);
   CHECK(got.out == "v");
 }
@@ -281,7 +243,7 @@ TEST_CASE("ktape cluster serve: prints its URL, writes the kubeconfig, stops cle
   CHECK(url.find(":0") == std::string::npos);  // the chosen port, not 0
   CHECK(slurp(kubeconfig).find(url) != std::string::npos);
   if (has_kubectl())
-    CHECK(home.kubectl(kubeconfig.string(), "get ns default -o name").out == "namespace/default\n");
+    CHECK(home.kubectl_with(kubeconfig.string(), "get ns default -o name").out == "namespace/default\n");
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
