@@ -63,6 +63,7 @@ struct Background {
 
 struct Home {
   fs::path path;
+  std::vector<std::string> clusters;  // made through create_cluster
 
   Home() {
     std::string tmpl = (fs::temp_directory_path() / "ktape-e2e-XXXXXX").string();
@@ -106,6 +107,7 @@ struct Home {
   void create_cluster(const std::string& name, const std::string& extra = "") {
     auto r = ktape("cluster create " + name + " " + extra);
     REQUIRE_MESSAGE(r.code == 0, r.err);
+    clusters.push_back(name);
   }
 
   // Starts `ktape ARGS` in the background. `file_size_limit` > 0 makes writes past that many bytes
