@@ -193,7 +193,8 @@ void add_replay(CLI::App& app) {
   cmd->add_flag(
       "--keep-dangling-owners", f->keep_dangling,
       "Keep owner references that resolve nowhere (the target's garbage collector deletes the child)");
-  cmd->add_flag("--dry-run", f->dry_run, "Print the plan and write nothing");
+  cmd->add_flag("--dry-run", f->dry_run,
+                "Print the plan (order, owner re-links, what would be skipped) and write nothing");
   cmd->add_flag("--force", f->force, "Replay despite the problems the pre-flight check finds");
   cmd->add_option("--output,-o", f->output, "json: the summary as JSON on stdout")
       ->check(CLI::IsMember({"json"}));

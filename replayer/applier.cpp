@@ -1,5 +1,6 @@
 #include "replayer/applier.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "formats/patch.hpp"
@@ -47,11 +48,27 @@ void Applier::failed(const kube::ApiResource& resource, const std::string& what,
 
 // The recorder stamps each resource's watch on its own, so a child's change can follow its
 // owner's delete in the file by a few milliseconds; the target's garbage collector may then have
-// removed the child already. A 404 for an object this replay created, and the recording has not
-// deleted, is that: the change is skipped, not failed. A 404 for an object never created stays
-// an error.
+// removed the child already. A 404 for an object this replay created, that the recording has not
+// deleted, and whose owner (or an owner of an owner) this replay deleted, is that: the change is
+// skipped, not failed. Any other 404 stays an error.
 bool Applier::collected_by_target(const ownerref::ObjectKey& key, const Error& error) const {
-  return is_not_found(error) && m_relinker.current(key).has_value();
+  return is_not_found(error) && m_relinker.current(key).has_value() && owner_deleted(key);
+}
+
+bool Applier::owner_deleted(const ownerref::ObjectKey& key) const {
+  constexpr std::size_t k_max_walk = 64;  // ownership chains are a few levels deep
+  std::lock_guard lock(m_gc_mutex);
+  std::vector<ownerref::ObjectKey> walk{key};
+  for (std::size_t i = 0; i < walk.size() && walk.size() < k_max_walk; ++i) {
+    auto it = m_owners.find(walk[i]);
+    if (it == m_owners.end()) continue;
+    for (const auto& owner : it->second) {
+      ownerref::ObjectKey cluster_scoped{owner.group, owner.kind, "", owner.name};
+      if (m_deleted.count(owner) || m_deleted.count(cluster_scoped)) return true;
+      if (std::find(walk.begin(), walk.end(), owner) == walk.end()) walk.push_back(owner);
+    }
+  }
+  return false;
 }
 
 void Applier::mapped(const Creating& c, const formats::Value& target_object) {
@@ -60,14 +77,7 @@ void Applier::mapped(const Creating& c, const formats::Value& target_object) {
   m_relinker.record_created(*key, c.old_uid, ownerref::uid_of(target_object));
 }
 
-bool Applier::create(const kube::ApiResource& resource, formats::Value object,
-                     std::chrono::milliseconds owner_wait) {
-  if (owner_wait.count() > 0) {
-    auto deadline = m_clock->now() + owner_wait;
-    for (const auto& ref : ownerref::owner_refs_of(object))
-      while (!ref.uid.empty() && !m_relinker.new_uid(ref.uid) && m_clock->now() < deadline)
-        sleep(k_poll / 10);
-  }
+bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
   Creating c{resource, {}, std::string(ownerref::uid_of(object)), {}, nullptr, {}};
   if (resource.namespaced) c.ns = std::string(object.string_at({"metadata", "namespace"}));
   c.label = describe(resource, c.ns, object.string_at({"metadata", "name"}));
@@ -76,6 +86,16 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object,
     if (m_options.status == StatusMode::drop || resource.has_subresource("status")) object.erase("status");
   }
   strip_server_fields(object);
+  if (auto key = ownerref::key_of(object)) {
+    std::vector<ownerref::ObjectKey> owners;
+    for (const auto& ref : ownerref::owner_refs_of(object))
+      owners.push_back({ownerref::group_of(ref.api_version), ref.kind, c.ns, ref.name});
+    std::lock_guard lock(m_gc_mutex);
+    if (owners.empty())
+      m_owners.erase(*key);
+    else
+      m_owners.insert_or_assign(std::move(*key), std::move(owners));
+  }
   auto rewrite = m_relinker.rewrite_object(object);
   if (!rewrite) {
     failed(resource, "create " + c.label, rewrite.error());
@@ -274,6 +294,10 @@ void Applier::remove(const kube::ApiResource& resource, const formats::ResourceP
   auto removed = m_client.remove(resource, event.namespace_name, event.name,
                                  kube::DeleteOptions{"Background", {}, {}, {}});
   m_relinker.record_deleted(key);
+  if (removed || is_not_found(removed.error())) {
+    std::lock_guard lock(m_gc_mutex);
+    m_deleted.insert(key);
+  }
   if (!removed && is_not_found(removed.error()))
     return m_summary.count(counted_name(resource), Outcome::skipped);
   if (!removed) return failed(resource, "delete " + label, removed.error());

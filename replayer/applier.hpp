@@ -10,6 +10,8 @@
 // objects; the caller keeps the changes of one object in order.
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "formats/recording.hpp"
 #include "formats/value.hpp"
@@ -27,11 +29,9 @@ class Applier {
           const ReplayOptions& options);
 
   // Creates `object` (a whole recorded object of `resource`). Returns true when the object exists
-  // in the target afterwards (created, or found existing) and its UID is mapped.
-  // `owner_wait` > 0 (the event phase): an owner not yet mapped is waited for that long, polling,
-  // since its create may be recorded just after this one (each watch is stamped on its own).
-  bool create(const kube::ApiResource& resource, formats::Value object,
-              std::chrono::milliseconds owner_wait = std::chrono::milliseconds(0));
+  // in the target afterwards (created, or found existing) and its UID is mapped. Owners not mapped
+  // yet are dangling: the caller creates a child only once its owners are done.
+  bool create(const kube::ApiResource& resource, formats::Value object);
   // Applies a patch event; a target that does not exist is a failure reported in the summary.
   void patch(const kube::ApiResource& resource, const formats::ResourcePatch& event);
   // Applies a delete event; an object already gone (the target's garbage collector) is skipped.
@@ -59,6 +59,7 @@ class Applier {
   void mapped(const Creating& c, const formats::Value& target_object);
   void failed(const kube::ApiResource& resource, const std::string& what, const Error& error);
   bool collected_by_target(const ownerref::ObjectKey& key, const Error& error) const;
+  bool owner_deleted(const ownerref::ObjectKey& key) const;
   void sleep(std::chrono::milliseconds duration);
 
   kube::Client& m_client;
@@ -67,6 +68,11 @@ class Applier {
   Summary& m_summary;
   const ReplayOptions& m_options;
   std::shared_ptr<kube::Clock> m_clock;
+  // For collected_by_target: each created object's owners (by key, as its references name them;
+  // the child's namespace, or none for a cluster-scoped owner), and the objects this replay deleted.
+  mutable std::mutex m_gc_mutex;
+  std::unordered_map<ownerref::ObjectKey, std::vector<ownerref::ObjectKey>, ownerref::ObjectKeyHash> m_owners;
+  std::unordered_set<ownerref::ObjectKey, ownerref::ObjectKeyHash> m_deleted;
 };
 
 // The summary's name of a served resource: "deployments.apps", "pods".

@@ -1,6 +1,9 @@
 // The event phase: a reader thread (the caller) waits for each event's scaled due time and hands
 // it to a Dispatcher, whose workers apply it once the events it depends on are done: the previous
-// event on the same object, and the creates of its owners still in flight.
+// event on the same object, its namespace's, and the creates of its owners. An owner that the
+// file creates later (the pre-flight read knows every UID the replay creates) is waited for
+// however late it comes, through an ownerref::Scheduler, which also breaks ownership cycles; an
+// owner the file never creates is not waited for (the Relinker drops or keeps the reference).
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include <condition_variable>
@@ -9,6 +12,7 @@
 
 #include "formats/patch.hpp"
 #include "ownerref/refs.hpp"
+#include "ownerref/scheduler.hpp"
 #include "replayer/run.hpp"
 #include "replayer/schedule.hpp"
 
@@ -18,7 +22,6 @@ namespace {
 
 using Nanos = std::chrono::nanoseconds;
 constexpr Nanos k_max_nap = std::chrono::milliseconds(10);          // controls are checked this often
-constexpr std::chrono::milliseconds k_owner_wait{500};              // an owner recorded just after its child
 constexpr Nanos k_progress_every = std::chrono::milliseconds(250);  // progress line refresh
 
 struct Task {
@@ -27,7 +30,15 @@ struct Task {
   std::optional<Schedule::TimePoint> due;  // set when the event had a scaled time (lateness counts)
   std::string key;                         // the object it changes: "group|Kind|namespace|name"
   std::vector<std::string> owner_keys;     // the objects it names as owners, by the same key
-  int waiting = 0;                         // prerequisites not yet done (guarded by the mutex)
+  std::string namespace_key;               // its namespace's key ("" for cluster-scoped objects)
+  // A create: its UID in the recording, and the owners it waits for (those the replay creates
+  // and has not yet; scheduled by the Scheduler as node `node`).
+  std::string old_uid;
+  std::vector<ownerref::OwnerRef> pending_owners;
+  std::string label;
+  std::optional<ownerref::NodeId> node;
+  bool created = false;  // the create left the object existing in the target (set by the worker)
+  int waiting = 0;       // prerequisites not yet done (guarded by the mutex)
   bool done = false;
   std::vector<std::shared_ptr<Task>> dependents;
 };
@@ -39,6 +50,7 @@ class Dispatcher {
     for (int i = 0; i < std::max(run.options.concurrency, 1); ++i) m_workers.emplace_back([this] { work(); });
   }
   ~Dispatcher() {
+    finish();
     drain();
     m_shutdown = true;
     m_workers.clear();  // joins
@@ -47,8 +59,10 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   // Orders `task` after the last task on its own object and the tasks on it that named it as an
-  // owner since (a delete waits for its children's creates), and after the last task on each of
-  // its owners (a child's create waits for its owner's create).
+  // owner since (a delete waits for its children's changes), after the last task on its
+  // namespace, and (not a create) after the last task on each of its owners. A create waits for
+  // its pending owners through the Scheduler instead (by UID, cycles broken), and never for its
+  // children: a child recorded before its owner then meets an owner on its way.
   void submit(const TaskPtr& task) {
     std::lock_guard lock(m_mutex);
     ++m_in_flight;
@@ -57,32 +71,58 @@ class Dispatcher {
       on->dependents.push_back(task);
       ++task->waiting;
     };
+    bool create = task->event.method == formats::Method::create;
     Slot& own = m_slots[task->key];
     depend(own.last);
-    // A create never waits for its children: a child recorded before its namespace or owner (the
-    // recorder stamps each resource's watch separately) then meets a namespace that is on its way.
-    if (task->event.method != formats::Method::create)
-      for (const auto& child : own.children) depend(child);
+    // A child parked until an owner's create still to come names an incarnation that is not
+    // this one: a delete does not wait for it (it would wait for its own re-creation).
+    if (!create)
+      for (const auto& child : own.children)
+        if (!child->node || !m_parked.count(*child->node)) depend(child);
     own.last = task;
     own.children.clear();
     for (const auto& key : task->owner_keys) {
       Slot& owner = m_slots[key];
-      depend(owner.last);
+      if (!create || key == task->namespace_key) depend(owner.last);
       owner.children.push_back(task);
     }
-    if (task->waiting == 0) m_queue.enqueue(task);
+    if (create && (!task->old_uid.empty() || !task->pending_owners.empty())) {
+      auto submitted =
+          m_scheduler.submit(ownerref::Node{task->old_uid, std::move(task->pending_owners), task->label});
+      task->node = submitted.id;
+      if (!submitted.ready) {
+        ++task->waiting;
+        m_parked.emplace(submitted.id, task);
+      }
+      report_problems();
+    }
+    if (task->waiting == 0) enqueue(task);
   }
 
-  // Returns once every submitted task is done.
+  // The input ended: creates still waiting for an owner that never came go on without it.
+  void finish() {
+    std::lock_guard lock(m_mutex);
+    release(m_scheduler.finish());
+    report_problems();
+  }
+
+  // Returns once every submitted task is done. Call finish() first, or creates may wait forever.
   void drain() {
     std::unique_lock lock(m_mutex);
     m_idle.wait(lock, [&] { return m_in_flight == 0; });
+  }
+
+  // Returns once no task is queued or running; the tasks left wait for owners still to come.
+  void quiesce() {
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [&] { return m_active == 0; });
   }
 
  private:
   void work() {
     TaskPtr task;
     while (!m_shutdown) {
+      // The timeout only bounds how long shutdown waits; a task wakes a worker at once.
       if (!m_queue.wait_dequeue_timed(task, std::chrono::milliseconds(50))) continue;
       execute(*task);
       complete(task);
@@ -94,10 +134,10 @@ class Dispatcher {
     if (task.due) m_run.summary.late(m_run.clock->now() - *task.due);
     switch (task.event.method) {
       case formats::Method::create: {
-        formats::Value object = task.event.template_value;
+        formats::Value object = std::move(task.event.template_value);
         if (task.resource.namespaced && object.string_at({"metadata", "namespace"}).empty())
           object["metadata"].set("namespace", task.event.namespace_name);
-        m_run.applier.create(task.resource, std::move(object), k_owner_wait);
+        task.created = m_run.applier.create(task.resource, std::move(object));
         break;
       }
       case formats::Method::patch:
@@ -109,15 +149,42 @@ class Dispatcher {
     }
   }
 
+  // Caller holds m_mutex.
+  void enqueue(const TaskPtr& task) {
+    ++m_active;
+    m_queue.enqueue(task);
+  }
+
+  // The Scheduler made `ready` free of their owner waits. Caller holds m_mutex.
+  void release(const std::vector<ownerref::NodeId>& ready) {
+    for (auto id : ready) {
+      auto it = m_parked.find(id);
+      if (it == m_parked.end()) continue;
+      TaskPtr child = std::move(it->second);
+      m_parked.erase(it);
+      if (--child->waiting == 0) enqueue(child);
+    }
+  }
+
+  // Caller holds m_mutex.
+  void report_problems() {
+    for (const auto& problem : m_scheduler.take_problems()) m_run.summary.problem(problem.message);
+  }
+
   void complete(const TaskPtr& task) {
     std::lock_guard lock(m_mutex);
     task->done = true;
     for (const auto& child : task->dependents)
-      if (--child->waiting == 0) m_queue.enqueue(child);
+      if (--child->waiting == 0) enqueue(child);
     task->dependents.clear();
+    if (task->node)
+      release(task->created && !task->old_uid.empty() ? m_scheduler.created(task->old_uid)
+                                                      : m_scheduler.failed(*task->node));
+    report_problems();
     forget(task, task->key);
     for (const auto& key : task->owner_keys) forget(task, key);
-    if (--m_in_flight == 0) m_idle.notify_all();
+    --m_active;
+    if (--m_in_flight == 0 || m_active == 0) m_idle.notify_all();
   }
 
   // What is pending on one object: the last task that changes it, and the tasks since that named it
@@ -141,8 +208,11 @@ class Dispatcher {
   moodycamel::BlockingConcurrentQueue<TaskPtr> m_queue;
   std::mutex m_mutex;
   std::condition_variable m_idle;
-  std::size_t m_in_flight = 0;
+  std::size_t m_in_flight = 0;  // submitted, not done
+  std::size_t m_active = 0;     // queued or running
   std::unordered_map<std::string, Slot> m_slots;
+  ownerref::Scheduler m_scheduler;
+  std::unordered_map<ownerref::NodeId, TaskPtr> m_parked;  // creates waiting for owners
   std::atomic<bool> m_shutdown{false};
   std::vector<std::jthread> m_workers;
 };
@@ -217,20 +287,6 @@ std::vector<ownerref::OwnerRef> owners_of(const formats::ResourcePatch& event,
   return {};
 }
 
-std::string object_key(std::string_view group, std::string_view kind, std::string_view ns,
-                       std::string_view name) {
-  std::string key(group);
-  key.append("|").append(kind).append("|").append(ns).append("|").append(name);
-  return key;
-}
-
-std::string plan_line(const formats::ResourcePatch& event, const kube::ApiResource& resource) {
-  char at[32];
-  std::snprintf(at, sizeof at, "+%.3fs ", static_cast<double>(event.duration_ns) / 1e9);
-  return std::string(at) + std::string(formats::method_name(event.method)) + " " +
-         describe(resource, event.namespace_name, event.name);
-}
-
 // The owners of every object the events have created, by key, so that every later change of a
 // child (a status patch too) is ordered before its owner's next change (a delete, whose garbage
 // collection would remove the child under the patch).
@@ -276,14 +332,56 @@ class OwnerKeys {
 
 }  // namespace
 
-// Resolves the event's resource, waiting for what is in flight once (a CRD created by an earlier
+// Resolves the event's resource, waiting for what is running once (a CRD created by an earlier
 // event makes its resource served only when that create is done).
 static std::optional<kube::ApiResource> resolve(Run& run, Dispatcher& dispatcher,
                                                 const formats::ResourcePatch& event) {
   if (auto r = run.catalog.find(event.resource)) return r;
-  dispatcher.drain();
+  dispatcher.quiesce();
   return run.catalog.find(event.resource);
 }
+
+namespace {
+
+// Whether the selection replays `event` on object `key`: creates by the whole object (and
+// remembered for -l), patches and deletes by resource and namespace, and by -l only when their
+// object's create was left out.
+bool event_selected(Run& run, const kube::ApiResource& resource, const formats::ResourcePatch& event,
+                    const std::string& key) {
+  if (event.method == formats::Method::create) {
+    bool selected = run.filter.selected(resource, event.namespace_name, &event.template_value);
+    if (run.filter.has_labels()) run.labels.created(key, selected);
+    return selected;
+  }
+  bool selected = run.filter.selected(resource, event.namespace_name, nullptr) && run.labels.selected(key);
+  if (event.method == formats::Method::remove) run.labels.deleted(key);
+  return selected;
+}
+
+// The owners a create waits for: those the replay creates in the event section and has not
+// created yet. Owners the file never creates are not waited for.
+std::vector<ownerref::OwnerRef> pending_owners(const Run& run, const formats::Value& object) {
+  std::vector<ownerref::OwnerRef> pending;
+  for (auto& ref : ownerref::owner_refs_of(object)) {
+    auto it = ref.uid.empty() ? run.creates.end() : run.creates.find(ref.uid);
+    if (it != run.creates.end() && it->second.at && !run.relinker.new_uid(ref.uid))
+      pending.push_back(std::move(ref));
+  }
+  return pending;
+}
+
+void plan_event(Run& run, const kube::ApiResource& resource, const formats::ResourcePatch& event) {
+  std::string at = format_offset(std::chrono::nanoseconds(event.duration_ns));
+  if (event.method != formats::Method::create)
+    return run.plan(at + " " + std::string(formats::method_name(event.method)) + " " +
+                    describe(resource, event.namespace_name, event.name));
+  formats::Value object = event.template_value;
+  if (resource.namespaced && object.is_object() && object.string_at({"metadata", "namespace"}).empty())
+    object["metadata"].set("namespace", event.namespace_name);
+  run.plan(plan_create(run, resource, object, std::chrono::nanoseconds(event.duration_ns)));
+}
+
+}  // namespace
 
 void run_events(Run& run, formats::RecordingReader& reader, std::optional<formats::RecordingEntry> first) {
   Dispatcher dispatcher(run);
@@ -306,28 +404,45 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
     Nanos recorded(event.duration_ns);
     if (run.options.to && recorded > *run.options.to) break;
     auto resource = resolve(run, dispatcher, event);
+    std::string label = std::string(formats::method_name(event.method)) + " " + event.resource.api_version() +
+                        " " + event.resource.resource + " " + event.namespace_name + "/" + event.name;
     if (!resource) {
+      std::string why = "the target does not serve " + resource_label(event.resource);
+      if (run.options.dry_run) {
+        run.plan(plan_skip(format_offset(recorded), label, why));
+        continue;
+      }
       run.summary.count(resource_label(event.resource), Outcome::failed);
-      run.summary.error(std::string(formats::method_name(event.method)) + " " + event.resource.api_version() +
-                        " " + event.resource.resource + " " + event.namespace_name + "/" + event.name +
-                        ": the target does not serve " + resource_label(event.resource));
+      run.summary.error(label + ": " + why);
       continue;
     }
-    const formats::Value* object = event.method == formats::Method::create ? &event.template_value : nullptr;
-    if (!run.filter.selected(*resource, event.namespace_name, object)) continue;
+    std::string key = object_key(resource->group, resource->kind, event.namespace_name, event.name);
+    if (!event_selected(run, *resource, event, key)) {
+      if (run.options.dry_run)
+        run.plan(plan_skip(format_offset(recorded), label, "left out by the selection (--resource, -n, -l)"));
+      continue;
+    }
+    if (run.options.dry_run) {  // a plan does not wait for the schedule
+      plan_event(run, *resource, event);
+      continue;
+    }
     auto task = std::make_shared<Task>();
     if (!pacer.wait(recorded, task->due)) break;
     pacer.dispatched();
-    if (run.options.dry_run) {
-      run.plan(plan_line(event, *resource));
-      continue;
-    }
-    task->key = object_key(resource->group, resource->kind, event.namespace_name, event.name);
+    task->key = std::move(key);
     task->owner_keys = owner_keys.update(task->key, event, *resource);
+    if (resource->namespaced && !event.namespace_name.empty())
+      task->namespace_key = object_key("", "Namespace", "", event.namespace_name);
+    if (event.method == formats::Method::create) {
+      task->old_uid = std::string(ownerref::uid_of(event.template_value));
+      task->pending_owners = pending_owners(run, event.template_value);
+      task->label = describe(*resource, event.namespace_name, event.name);
+    }
     task->resource = std::move(*resource);
     task->event = std::move(entry->event);
     dispatcher.submit(task);
   }
+  dispatcher.finish();
   dispatcher.drain();
 }
 

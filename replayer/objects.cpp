@@ -80,6 +80,38 @@ bool Filter::selected(const kube::ApiResource& resource, std::string_view ns,
   return true;
 }
 
+bool Filter::snapshot_selected(const kube::ApiResource& resource, const formats::Value& object) const {
+  if (resource.group.empty() && resource.kind == "Namespace")
+    return namespace_selected(object.string_at({"metadata", "name"}));
+  if (resource.kind == "CustomResourceDefinition" && resource.group == "apiextensions.k8s.io") return true;
+  return selected(resource, object.string_at({"metadata", "namespace"}), &object);
+}
+
+void LabelMemory::created(const std::string& key, bool selected) {
+  std::lock_guard lock(m_mutex);
+  if (selected)
+    m_left_out.erase(key);
+  else
+    m_left_out.insert(key);
+}
+
+bool LabelMemory::selected(const std::string& key) const {
+  std::lock_guard lock(m_mutex);
+  return !m_left_out.count(key);
+}
+
+void LabelMemory::deleted(const std::string& key) {
+  std::lock_guard lock(m_mutex);
+  m_left_out.erase(key);
+}
+
+std::string object_key(std::string_view group, std::string_view kind, std::string_view ns,
+                       std::string_view name) {
+  std::string key(group);
+  key.append("|").append(kind).append("|").append(ns).append("|").append(name);
+  return key;
+}
+
 bool Filter::namespace_selected(std::string_view name) const {
   if (!m_selection.namespaces.empty() && !glob_any(m_selection.namespaces, name)) return false;
   return !glob_any(m_selection.exclude_namespaces, name);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "formats/error.hpp"
@@ -39,6 +40,11 @@ class Filter {
   // The namespace filter alone (-n, --exclude-namespace): Namespace objects the replay creates for
   // what it selects pass this, not the resource filter.
   bool namespace_selected(std::string_view name) const;
+  // A snapshot object: Namespace objects by namespace_selected, CRDs always (the custom resources
+  // selected need them), the rest by selected().
+  bool snapshot_selected(const kube::ApiResource& resource, const formats::Value& object) const;
+  // True when -l was given: patches and deletes then follow their object's create (LabelMemory).
+  bool has_labels() const { return !m_labels.empty(); }
 
  private:
   struct GroupResource {
@@ -49,6 +55,27 @@ class Filter {
   Selection m_selection;
   LabelSelector m_labels;
 };
+
+// The objects whose create -l left out, by key (object_key), so that their patches and deletes
+// are left out too: membership is decided at the create (snapshot object or create event) and
+// kept until the object's delete, whatever its later patches do to its labels. Thread-safe.
+class LabelMemory {
+ public:
+  // At a create: `selected` is what the filter said of the whole object.
+  void created(const std::string& key, bool selected);
+  // A patch or delete of `key`: false when its create was left out.
+  bool selected(const std::string& key) const;
+  // After a delete event: the name is free again.
+  void deleted(const std::string& key);
+
+ private:
+  mutable std::mutex m_mutex;
+  std::unordered_set<std::string> m_left_out;
+};
+
+// "group|Kind|namespace|name": one object's key in the event phase and LabelMemory.
+std::string object_key(std::string_view group, std::string_view kind, std::string_view ns,
+                       std::string_view name);
 
 // The target's resources, refreshed after CRDs are created. Thread-safe.
 class Catalog {

@@ -22,7 +22,19 @@ struct Findings {
   std::map<std::string, std::pair<std::string, std::size_t>> unserved;
 };
 
-void note_object(Findings& f, const Catalog& catalog, const formats::Value& object, bool namespaced_hint) {
+// Whether the replay creates `object` (snapshot: namespaces by -n, CRDs always; events: the
+// selection); objects of resources not served yet (a CRD of the file) are counted in.
+bool replayed(const Filter& filter, const std::optional<kube::ApiResource>& served,
+              const formats::Value& object, bool snapshot, std::string_view ns) {
+  if (!served) return true;
+  if (snapshot) return filter.snapshot_selected(*served, object);
+  return filter.selected(*served, ns, &object);
+}
+
+// `event_ns`: a create event's target namespace (its template may leave metadata.namespace out).
+void note_object(Findings& f, const Catalog& catalog, const Filter& filter, const formats::Value& object,
+                 bool namespaced_hint, std::optional<std::chrono::nanoseconds> at, Preflight& result,
+                 std::string_view event_ns = {}) {
   std::string label = ownerref::describe_object(object);
   if (auto crd = resource_of_crd(object)) {
     f.crd_defined.insert("kind|" + crd->group + "|" + crd->kind);
@@ -33,6 +45,10 @@ void note_object(Findings& f, const Catalog& catalog, const formats::Value& obje
     f.namespaces.insert(std::string(object.string_at({"metadata", "name"})));
   std::string ns(object.string_at({"metadata", "namespace"}));
   auto served = catalog.find_object(object);
+  if (std::string uid(ownerref::uid_of(object));
+      !uid.empty() &&
+      replayed(filter, served, object, !at, event_ns.empty() ? std::string_view(ns) : event_ns))
+    result.creates.try_emplace(std::move(uid), FileObject{label, at});
   if (!ns.empty() && (served ? served->namespaced : namespaced_hint)) f.needed_namespaces.emplace(ns, label);
   for (auto& ref : ownerref::owner_refs_of(object)) f.owners.emplace_back(label, ref);
   if (!served) {
@@ -44,9 +60,11 @@ void note_object(Findings& f, const Catalog& catalog, const formats::Value& obje
   }
 }
 
-void note_event(Findings& f, const Catalog& catalog, const formats::ResourcePatch& event) {
+void note_event(Findings& f, const Catalog& catalog, const Filter& filter,
+                const formats::ResourcePatch& event, Preflight& result) {
   if (event.method == formats::Method::create && event.template_value.is_object())
-    return note_object(f, catalog, event.template_value, !event.namespace_name.empty());
+    return note_object(f, catalog, filter, event.template_value, !event.namespace_name.empty(),
+                       std::chrono::nanoseconds(event.duration_ns), result, event.namespace_name);
   if (event.method == formats::Method::patch)
     for (auto& ref : ownerref::owners_added_by(formats::PatchType::strategic, event.template_value))
       f.owners.emplace_back(event.resource.api_version() + " " + event.resource.resource + " " + event.name,
@@ -95,6 +113,8 @@ void evaluate(Findings& f, kube::Client& client, const Catalog& catalog, Preflig
 Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) {
   auto discovery = client.discover();
   if (!discovery) return fail(with_context(discovery.error(), "discovery of the target"));
+  auto filter = Filter::make(options.selection, *discovery);
+  if (!filter) return fail(filter.error());
   Catalog catalog(std::move(*discovery));
   auto reader = formats::RecordingReader::open(options.path, {std::nullopt, 4096});
   if (!reader) return fail(reader.error());
@@ -109,14 +129,14 @@ Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) 
     if (!*entry) break;
     if ((*entry)->kind == formats::RecordingEntry::Kind::object) {
       ++result.objects;
-      note_object(findings, catalog, (*entry)->object, true);
+      note_object(findings, catalog, *filter, (*entry)->object, true, std::nullopt, result);
       continue;
     }
     const auto& event = (*entry)->event;
     if (options.snapshot_only || (options.to && std::chrono::nanoseconds(event.duration_ns) > *options.to))
       continue;
     ++result.events;
-    note_event(findings, catalog, event);
+    note_event(findings, catalog, *filter, event, result);
   }
   evaluate(findings, client, catalog, result);
   return result;

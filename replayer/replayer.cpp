@@ -45,7 +45,8 @@ Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options,
   if (!discovery) return fail(with_context(discovery.error(), "discovery of the target"));
   auto filter = Filter::make(options.selection, *discovery);
   if (!filter) return fail(filter.error());
-  Run run(client, options, controls, hooks, std::move(*discovery), std::move(*filter));
+  Run run(client, options, controls, hooks, std::move(*discovery), std::move(*filter),
+          std::move(pre->creates));
   for (const auto& p : pre->problems) run.summary.problem(p);
   for (const auto& w : pre->warnings) run.log("warning: " + w);
 

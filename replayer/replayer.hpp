@@ -10,7 +10,10 @@
 //    a child after its owners' creates, independent events in flight together on a worker pool.
 // Every failure is counted and reported in the summary and the replay goes on; only what stops
 // the replay from starting at all is an Error.
+#include <chrono>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "formats/error.hpp"
@@ -20,11 +23,21 @@
 
 namespace ktape::replayer {
 
+// An object the replay will create (selected, in the window), as the pre-flight read saw it.
+struct FileObject {
+  std::string label;                           // "apps/v1 Deployment demo/web"
+  std::optional<std::chrono::nanoseconds> at;  // its create's recorded time; nullopt: the snapshot
+};
+
 struct Preflight {
   std::vector<std::string> problems;  // refuse to start unless --force
   std::vector<std::string> warnings;  // reported, never refuse (a parse error mid-file)
   std::size_t objects = 0;            // snapshot objects in the window
   std::size_t events = 0;             // events in the window
+  // By UID in the recording: every object the replay creates (after the selection; the first
+  // create of a UID). A child in the event section waits for an owner found here however late
+  // its create comes; an owner not found here is dangling at once.
+  std::unordered_map<std::string, FileObject> creates;
 };
 
 // Reads the recording once and checks it against the target's discovery (and, for namespaces the

@@ -17,7 +17,7 @@ namespace ktape::replayer {
 
 struct Run {
   Run(kube::Client& c, const ReplayOptions& o, Controls& ctl, const Hooks& h, kube::Discovery discovery,
-      Filter f)
+      Filter f, std::unordered_map<std::string, FileObject> file_creates)
       : client(c),
         options(o),
         controls(ctl),
@@ -28,7 +28,8 @@ struct Run {
                                                   : ownerref::DanglingOwners::drop),
         summary(o.max_errors_listed),
         applier(c, catalog, relinker, summary, o),
-        filter(std::move(f)) {}
+        filter(std::move(f)),
+        creates(std::move(file_creates)) {}
 
   void log(const std::string& line) const {
     if (hooks.log) hooks.log(line);
@@ -47,7 +48,19 @@ struct Run {
   Summary summary;
   Applier applier;
   Filter filter;
+  const std::unordered_map<std::string, FileObject> creates;  // Preflight::creates
+  LabelMemory labels;                                         // creates left out by -l
 };
+
+// --dry-run's plan (plan.cpp). "+1.234s": a recorded time as the plan shows it.
+std::string format_offset(std::chrono::nanoseconds at);
+// "[at ]skip LABEL: WHY".
+std::string plan_skip(std::string_view at, const std::string& label, const std::string& why);
+// The plan of one create (`at`: its recorded time, nullopt in the snapshot): the line, one line
+// per ownerReference (re-linked to which owner of the recording, or dangling), and what
+// --on-existing does when the target already holds it (reads the target).
+std::string plan_create(Run& run, const kube::ApiResource& resource, const formats::Value& object,
+                        std::optional<std::chrono::nanoseconds> at);
 
 // Calls fn(0) ... fn(count - 1) on up to `concurrency` threads; returns when every call has.
 void parallel_for(std::size_t count, int concurrency, const std::function<void(std::size_t)>& fn);

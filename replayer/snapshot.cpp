@@ -19,39 +19,57 @@ Stage stage_of(const formats::Value& object) {
   return Stage::rest;
 }
 
-bool selected(const Run& run, const kube::ApiResource& resource, const formats::Value& object) {
-  switch (stage_of(object)) {
-    case Stage::namespaces:
-      return run.filter.namespace_selected(object.string_at({"metadata", "name"}));
-    case Stage::crds:
-      return true;  // custom resources that are selected need them
-    case Stage::rest:
-      break;
-  }
-  return run.filter.selected(resource, object.string_at({"metadata", "namespace"}), &object);
+// The key LabelMemory knows a snapshot object by.
+std::string key_of(const kube::ApiResource& resource, const formats::Value& object) {
+  return object_key(resource.group, resource.kind,
+                    resource.namespaced ? object.string_at({"metadata", "namespace"}) : "",
+                    object.string_at({"metadata", "name"}));
 }
 
-// Creates `objects[i]` for every selected i in `indices`, concurrently.
+// Creates one snapshot object, or in a dry run sets `plan` to what would happen to it (`planned`).
+// Returns why it is not created ("" when it is, or would be).
+std::string create_one(Run& run, formats::Value& object, bool& planned, std::string& plan) {
+  auto resource = run.catalog.find_object(object);
+  std::string label = ownerref::describe_object(object);
+  if (!resource) {
+    std::string why = "the target does not serve " + std::string(object.string_at({"apiVersion"})) + " " +
+                      std::string(object.string_at({"kind"}));
+    if (run.options.dry_run) {
+      plan = plan_skip("", label, why);
+      planned = true;
+      return why;
+    }
+    run.summary.count(std::string(object.string_at({"kind"})), Outcome::failed);
+    run.summary.error("create " + label + ": " + why);
+    return why;
+  }
+  bool selected = run.filter.snapshot_selected(*resource, object);
+  if (run.filter.has_labels()) run.labels.created(key_of(*resource, object), selected);
+  if (!selected) return "left out by the selection (--resource, -n, -l)";
+  if (run.options.dry_run) {
+    plan = plan_create(run, *resource, object, std::nullopt);
+    planned = true;
+    return "";
+  }
+  run.applier.create(*resource, std::move(object));
+  return "";
+}
+
+// Creates `objects[i]` for every selected i in `indices`, concurrently; a dry run prints the plan
+// of each in input order instead.
 void create_all(Run& run, std::vector<formats::Value>& objects, const std::vector<std::size_t>& indices) {
+  std::vector<std::string> plans(run.options.dry_run ? indices.size() : 0);
   parallel_for(indices.size(), run.options.concurrency, [&](std::size_t n) {
     if (run.controls.stop) return;
-    formats::Value& object = objects[indices[n]];
-    auto resource = run.catalog.find_object(object);
-    if (!resource) {
-      std::string label = ownerref::describe_object(object);
-      run.summary.count(std::string(object.string_at({"kind"})), Outcome::failed);
-      run.summary.error("create " + label + ": the target does not serve " +
-                        std::string(object.string_at({"apiVersion"})) + " " +
-                        std::string(object.string_at({"kind"})));
-      return;
-    }
-    if (!selected(run, *resource, object)) return;
-    if (run.options.dry_run) {
-      run.plan("create " + ownerref::describe_object(object));
-      return;
-    }
-    run.applier.create(*resource, std::move(object));
+    bool planned = false;
+    std::string plan;
+    std::string why = create_one(run, objects[indices[n]], planned, plan);
+    if (!run.options.dry_run) return;
+    if (!planned && !why.empty()) plan = plan_skip("", ownerref::describe_object(objects[indices[n]]), why);
+    plans[n] = std::move(plan);
   });
+  for (const auto& plan : plans)
+    if (!plan.empty()) run.plan(plan);
 }
 
 }  // namespace

@@ -85,3 +85,55 @@ TEST_CASE("Filter selects by resource, namespace glob and labels; Namespaces fol
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().message.find("gizmos") != std::string::npos);
 }
+
+TEST_CASE(
+    "LabelMemory: a create left out by -l leaves out its object's patches and delete, until a new create") {
+  ktape::replayer::LabelMemory memory;
+  std::string db = ktape::replayer::object_key("", "ConfigMap", "demo", "db");
+  std::string web = ktape::replayer::object_key("", "ConfigMap", "demo", "web");
+  CHECK(db == "|ConfigMap|demo|db");
+  CHECK(memory.selected(db));  // never created here (recorded before the file): namespace and resource decide
+  memory.created(db, false);
+  memory.created(web, true);
+  CHECK_FALSE(memory.selected(db));
+  CHECK(memory.selected(web));
+  memory.deleted(db);  // the name is free again; the next create decides
+  CHECK(memory.selected(db));
+  memory.created(db, false);
+  memory.created(db, true);  // re-created with labels that match
+  CHECK(memory.selected(db));
+}
+
+TEST_CASE("Filter::snapshot_selected: Namespaces by -n, CRDs always, the rest by the selection") {
+  ktape::kube::Discovery discovery;
+  ktape::kube::ApiResource namespaces{"",       "v1",   "namespaces", "Namespace", "namespace", false,
+                                      {"list"}, {"ns"}, {},           {},          true};
+  ktape::kube::ApiResource configmaps{"",       "v1",   "configmaps", "ConfigMap", "configmap", true,
+                                      {"list"}, {"cm"}, {},           {},          true};
+  ktape::kube::ApiResource crds{"apiextensions.k8s.io",
+                                "v1",
+                                "customresourcedefinitions",
+                                "CustomResourceDefinition",
+                                "customresourcedefinition",
+                                false,
+                                {"list"},
+                                {"crd"},
+                                {},
+                                {},
+                                true};
+  discovery.resources = {namespaces, configmaps, crds};
+  ktape::replayer::Selection selection;
+  selection.resources = {"configmaps"};
+  selection.namespaces = {"team-*"};
+  selection.label_selector = "app=web";
+  auto filter = ktape::replayer::Filter::make(selection, discovery);
+  REQUIRE(filter);
+  CHECK(filter->has_labels());
+  CHECK(filter->snapshot_selected(namespaces, *parse_json(R"({"metadata":{"name":"team-a"}})")));
+  CHECK_FALSE(filter->snapshot_selected(namespaces, *parse_json(R"({"metadata":{"name":"other"}})")));
+  CHECK(filter->snapshot_selected(crds, *parse_json(R"({"metadata":{"name":"widgets.example.com"}})")));
+  CHECK(filter->snapshot_selected(
+      configmaps, *parse_json(R"({"metadata":{"name":"c","namespace":"team-a","labels":{"app":"web"}}})")));
+  CHECK_FALSE(filter->snapshot_selected(
+      configmaps, *parse_json(R"({"metadata":{"name":"c","namespace":"team-a","labels":{"app":"db"}}})")));
+}
