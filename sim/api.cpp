@@ -49,7 +49,7 @@ Response json_response(unsigned status, const Value& v) {
 }
 
 Response entry_response(unsigned status, const Entry& e) {
-  return Response{status, "application/json", *e.json};
+  return Response{status, "application/json", e.json};
 }
 
 bool wants_table(const Request& r) { return r.accept.find("as=Table") != std::string::npos; }
@@ -158,7 +158,7 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   }
   if (!info && !rest.empty()) info = m_store.find_resource(group, version, rest[0]);
   if (!info || rest.size() > 3) return error_response(err_unknown_resource());
-  t.info = *info;
+  t.info = std::move(*info);
   if (rest.size() >= 2) t.name = rest[1];
   if (rest.size() == 3) t.sub = rest[2];
   if (!t.sub.empty() && !(t.sub == "status" && t.info.has_status))

@@ -4,6 +4,7 @@
 // sockets and streams watch plans; everything a client can observe is decided here.
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -21,9 +22,17 @@ struct Request {
 };
 
 struct Response {
+  Response() = default;
+  Response(unsigned status_, std::string content_type_, std::string body_)
+      : status(status_), content_type(std::move(content_type_)), body(std::move(body_)) {}
+  Response(unsigned status_, std::string content_type_, std::shared_ptr<const std::string> body_)
+      : status(status_), content_type(std::move(content_type_)), shared_body(std::move(body_)) {}
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, the body instead of `body`: a stored object's JSON, sent without a copy.
+  std::shared_ptr<const std::string> shared_body;
+  const std::string& text() const { return shared_body ? *shared_body : body; }
 };
 
 // A watch to stream: the server writes `initial` events (and the initial-events-end bookmark

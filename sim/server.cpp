@@ -1,12 +1,14 @@
 // The HTTP side of the simulated cluster on Boost.Beast: one acceptor thread, one thread per
-// connection (synchronous reads and writes; keep-alive), chunked watch streams, and a monitor
-// thread that reaps finished connections and closes those stuck writing to a client that does
-// not read (the store never waits for them: watchers read the store's event ring).
+// connection (synchronous reads and writes; keep-alive), chunked watch streams written by the
+// watch hub (watch_hub.hpp: one thread, asynchronous writes, each event formatted once for every
+// watcher; the connection's thread sleeps meanwhile), and a monitor thread that reaps finished
+// connections and closes those stuck writing to a client that does not read (the store never
+// waits for them).
 #include "sim/server.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +27,7 @@
 #include "sim/api.hpp"
 #include "sim/object_util.hpp"
 #include "sim/server_http.hpp"
+#include "sim/watch_hub.hpp"
 
 namespace ktape::sim {
 
@@ -38,20 +41,9 @@ namespace {
 // A client that has not taken a single byte of a write for this long is disconnected (a watcher
 // that never reads), so its thread and buffers are freed.
 constexpr auto k_write_timeout = std::chrono::seconds(5);
-// Bookmarks (allowWatchBookmarks) are sent this often, and when a watch times out.
-constexpr auto k_bookmark_interval = std::chrono::seconds(5);
-// A watch thread looks at least this often whether its client has gone away.
-constexpr auto k_watch_tick = std::chrono::milliseconds(500);
-constexpr std::size_t k_watch_batch = 1000;
-constexpr std::size_t k_chunk_bytes = 64 * 1024;
 constexpr char k_state_file[] = "state.jsonl";
 
 std::int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
-
-bool peer_closed(int fd) {
-  pollfd p{fd, POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
 
 }  // namespace
 
@@ -68,7 +60,8 @@ class ServerImpl {
       : m_options(std::move(options)),
         m_store(StoreOptions{m_options.watch_history, m_options.garbage_collector}),
         m_api(m_store, ApiOptions{m_options.max_body_bytes, detail::now_rfc3339()}),
-        m_acceptor(m_ioc) {}
+        m_acceptor(m_ioc),
+        m_hub(m_store, m_ioc, m_options.watch_history) {}
 
   Result<void> start();
   void stop();
@@ -102,6 +95,7 @@ class ServerImpl {
   Api m_api;
   net::io_context m_ioc;
   tcp::acceptor m_acceptor;
+  WatchHub m_hub;
   std::optional<net::ssl::context> m_ssl;
   std::uint16_t m_port = 0;
   std::thread m_accept_thread, m_monitor_thread;
@@ -148,6 +142,7 @@ Result<void> ServerImpl::start() {
   if (auto loaded = load_state(); !loaded) return fail(loaded.error());
   m_store.ensure_system_namespaces();
   m_store.start_controllers();
+  m_hub.start();
   m_accept_thread = std::thread([this] { accept_loop(); });
   m_monitor_thread = std::thread([this] { monitor_loop(); });
   return {};
@@ -208,6 +203,7 @@ void ServerImpl::stop() {
   for (auto& c : conns) {
     if (c->thread.joinable()) c->thread.join();
   }
+  m_hub.stop();
   save_state();
   {
     std::lock_guard lock(m_state_mu);
@@ -306,19 +302,51 @@ void ServerImpl::serve(Stream& stream, Connection& c) {
   }
 }
 
+// The head is written by hand and gathered with the body (one write, no copy of the body).
 template <class Stream>
 bool ServerImpl::send(Stream& stream, Connection& c, const Response& response, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
-  res.set(http::field::content_type, response.content_type);
-  res.set(http::field::cache_control, "no-cache, private");
-  res.keep_alive(keep_alive);
-  res.body() = response.body;
-  res.prepare_payload();
+  const std::string& body = response.text();
+  auto status = static_cast<http::status>(response.status);
+  std::string head;
+  head.reserve(160);
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += std::string_view(http::obsolete_reason(status).data(), http::obsolete_reason(status).size());
+  head += "\r\nContent-Type: ";
+  head += response.content_type;
+  head += "\r\nCache-Control: no-cache, private\r\nContent-Length: ";
+  head += std::to_string(body.size());
+  head += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(body)};
   boost::beast::error_code ec;
   WriteGuard guard(c);
-  http::write(stream, res, ec);
+  net::write(stream, buffers, ec);
   return !ec;
 }
+
+// A watch's connection as the hub writes to it: asynchronous writes on the connection's stream
+// (whose executor the hub runs), timed by the monitor's write timeout.
+template <class Stream>
+class StreamSink final : public WatchSink {
+ public:
+  StreamSink(Stream& stream, Connection& c)
+      : m_stream(stream), m_c(c), m_fd(boost::beast::get_lowest_layer(stream).native_handle()) {}
+  void write(std::vector<net::const_buffer> buffers, std::function<void(bool)> done) override {
+    m_c.write_since = now_ns();
+    net::async_write(m_stream, std::move(buffers),
+                     [this, done = std::move(done)](boost::system::error_code ec, std::size_t) {
+                       m_c.write_since = 0;
+                       done(!ec);
+                     });
+  }
+  int fd() const override { return m_fd; }
+
+ private:
+  Stream& m_stream;
+  Connection& m_c;
+  int m_fd;
+};
 
 template <class Stream>
 bool ServerImpl::stream_watch(Stream& stream, Connection& c, const WatchPlan& plan) {
@@ -328,49 +356,13 @@ bool ServerImpl::stream_watch(Stream& stream, Connection& c, const WatchPlan& pl
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer{res};
   boost::beast::error_code ec;
-  auto write_chunk = [&](const std::string& data) {
-    if (data.empty()) return true;
-    WriteGuard guard(c);
-    net::write(stream, http::make_chunk(net::buffer(data)), ec);
-    return !ec;
-  };
   {
     WriteGuard guard(c);
     http::write_header(stream, serializer, ec);
     if (ec) return false;
   }
-  std::uint64_t cursor = plan.start.cursor;
-  std::string buf;
-  for (const EntryPtr& e : plan.start.initial) {
-    buf += Api::event_line(plan, EventType::added, *e);
-    if (buf.size() >= k_chunk_bytes) {
-      if (!write_chunk(buf)) return false;
-      buf.clear();
-    }
-  }
-  if (plan.initial_events_end && plan.bookmarks) buf += Api::bookmark_line(plan, cursor, true);
-  if (!write_chunk(buf)) return false;
-  auto deadline = Clock::now() + plan.timeout;
-  auto last_bookmark = Clock::now();
-  for (;;) {
-    auto wake = std::min(deadline, Clock::now() + k_watch_tick);
-    WatchBatch batch = m_store.next_events(plan.start.storage, plan.filter, cursor, wake, k_watch_batch);
-    if (batch.stopped || batch.fell_behind) return false;
-    buf.clear();
-    for (const auto& [type, entry] : batch.events) buf += Api::event_line(plan, type, *entry);
-    if (!write_chunk(buf)) return false;
-    auto now = Clock::now();
-    bool ending = now >= deadline;
-    if (plan.bookmarks && (ending || now - last_bookmark >= k_bookmark_interval)) {
-      if (!write_chunk(Api::bookmark_line(plan, cursor, false))) return false;
-      last_bookmark = now;
-    }
-    if (ending) break;
-    if (batch.events.empty() && peer_closed(c.fd)) return false;
-  }
-  WriteGuard guard(c);
-  net::write(stream, http::make_chunk_last(), ec);
-  return !ec;
+  StreamSink<Stream> sink(stream, c);
+  return m_hub.run(sink, plan);
 }
 
 // After a 413 the client may still be sending its body; read and drop it (bounded in time by

@@ -97,6 +97,12 @@ struct WatchStart {
   int storage = 0;
 };
 
+// Events of every storage after a resourceVersion, for the server's watch fan-out.
+struct EventSlice {
+  std::vector<Event> events;
+  bool fell_behind = false;  // the ring moved past the resourceVersion asked for
+};
+
 struct WatchBatch {
   std::vector<std::pair<EventType, EntryPtr>> events;
   bool fell_behind = false;  // the ring moved past the cursor: the watch must end
@@ -152,6 +158,15 @@ class Store {
   // `filter` selects on `storage` and advances `cursor` past every event it looked at.
   WatchBatch next_events(int storage, const ListFilter& filter, std::uint64_t& cursor,
                          std::chrono::steady_clock::time_point deadline, std::size_t max);
+
+  // How `event` shows to a watch with `filter` (a MODIFIED that leaves or enters the selection
+  // is a DELETED or an ADDED), or nothing when it does not. The storage is not checked.
+  static std::optional<EventType> visible_as(const Event& event, const ListFilter& filter);
+  // Waits (without holding the store) until the resourceVersion passes `after` or `deadline`;
+  // returns it, 0 once the store is stopping. One waiter serves every watch (the server's hub).
+  std::uint64_t wait_past(std::uint64_t after, std::chrono::steady_clock::time_point deadline);
+  // Up to `max` events after `after`, of every storage, in order.
+  EventSlice events_after(std::uint64_t after, std::size_t max) const;
 
   std::uint64_t current_rv() const;
   std::size_t object_count() const;

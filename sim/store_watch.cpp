@@ -1,4 +1,6 @@
 // The Store's watch side (events after a resourceVersion, 410 past the ring) and its state dump.
+#include <algorithm>
+
 #include "formats/json.hpp"
 #include "sim/object_util.hpp"
 #include "sim/store.hpp"
@@ -46,21 +48,40 @@ WatchBatch Store::next_events(int storage, const ListFilter& filter, std::uint64
     const Event& ev = m_events[i];
     cursor = ev.rv;
     if (ev.storage != storage) continue;
-    bool now = filter.matches(*ev.entry);
-    bool before = ev.prev && filter.matches(*ev.prev);
-    if (ev.type == EventType::modified) {
-      if (now && before) {
-        batch.events.emplace_back(EventType::modified, ev.entry);
-      } else if (now) {
-        batch.events.emplace_back(EventType::added, ev.entry);
-      } else if (before) {
-        batch.events.emplace_back(EventType::deleted, ev.entry);
-      }
-    } else if (now) {
-      batch.events.emplace_back(ev.type, ev.entry);
-    }
+    if (auto type = visible_as(ev, filter)) batch.events.emplace_back(*type, ev.entry);
   }
   return batch;
+}
+
+std::optional<EventType> Store::visible_as(const Event& ev, const ListFilter& filter) {
+  bool now = filter.matches(*ev.entry);
+  if (ev.type != EventType::modified) return now ? std::optional(ev.type) : std::nullopt;
+  bool before = ev.prev && filter.matches(*ev.prev);
+  if (now && before) return EventType::modified;
+  if (now) return EventType::added;
+  if (before) return EventType::deleted;
+  return std::nullopt;
+}
+
+std::uint64_t Store::wait_past(std::uint64_t after, std::chrono::steady_clock::time_point deadline) {
+  std::shared_lock lock(m_mu);
+  m_cv.wait_until(lock, deadline, [&] { return m_stopped.load() || m_rv > after; });
+  return m_stopped ? 0 : m_rv;
+}
+
+EventSlice Store::events_after(std::uint64_t after, std::size_t max) const {
+  EventSlice slice;
+  std::shared_lock lock(m_mu);
+  if (after + 1 < m_first_rv) {
+    slice.fell_behind = true;
+    return slice;
+  }
+  std::size_t from = after + 1 - m_first_rv;
+  std::size_t to = std::min(m_events.size(), from + max);
+  if (from < to)
+    slice.events.assign(m_events.begin() + static_cast<std::ptrdiff_t>(from),
+                        m_events.begin() + static_cast<std::ptrdiff_t>(to));
+  return slice;
 }
 
 std::string Store::dump() const {
