@@ -2,6 +2,7 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace ktape::recorder {
@@ -23,6 +24,7 @@ Pipeline::~Pipeline() {
 
 void Pipeline::push(Record record) {
   if (record.kind == Record::Kind::event) m_events_seen.fetch_add(1, std::memory_order_relaxed);
+  m_pushed.fetch_add(1, std::memory_order_relaxed);
   m_queue->queue.enqueue(std::move(record));
 }
 
@@ -30,6 +32,7 @@ void Pipeline::start() {
   m_started = m_clock.now();
   m_last_flush = m_started;
   if (m_options.expected_lists == 0) m_section_open = false;
+  m_thread_start = std::chrono::steady_clock::now();
   m_thread = std::thread([this] { run(); });
 }
 
@@ -39,8 +42,14 @@ void Pipeline::run() {
     bool finishing = m_finishing.load(std::memory_order_acquire);
     std::size_t n =
         m_queue->queue.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
+    // The queue's depth when this batch was taken: pushed but not yet processed.
+    std::uint64_t depth = m_pushed.load(std::memory_order_relaxed) - m_processed;
+    m_stats.queue_max = std::max(m_stats.queue_max, depth);
+    m_processed += n;
+    auto busy_from = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < n; ++i) process(batch[i]);
     tick();
+    m_busy += std::chrono::steady_clock::now() - busy_from;
     // Producers have stopped before finish() is called: once the queue is seen empty after that,
     // nothing more can arrive.
     if (finishing && n == 0) return;
@@ -94,6 +103,9 @@ void Pipeline::tick() {
 Result<std::string> Pipeline::finish() {
   m_finishing.store(true, std::memory_order_release);
   if (m_thread.joinable()) m_thread.join();
+  auto life = std::chrono::steady_clock::now() - m_thread_start;
+  if (life.count() > 0)
+    m_stats.writer_busy = std::chrono::duration<double>(m_busy) / std::chrono::duration<double>(life);
   m_stats.writer = m_writer.stats();
   if (auto e = error()) {
     (void)m_writer.flush();  // keep what can still be kept

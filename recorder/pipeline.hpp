@@ -34,6 +34,10 @@ struct PipelineStats {
   std::uint64_t events = 0;
   std::uint64_t objects = 0;
   formats::WriterStats writer;
+  // Whether the writer keeps up: the most records seen waiting in the queue at once, and the
+  // share of the writer thread's life spent processing rather than waiting for records.
+  std::uint64_t queue_max = 0;
+  double writer_busy = 0;
 };
 
 class Pipeline {
@@ -74,12 +78,16 @@ class Pipeline {
   std::thread m_thread;
   std::atomic<bool> m_finishing{false};
   std::atomic<std::uint64_t> m_events_seen{0};
+  std::atomic<std::uint64_t> m_pushed{0};
 
   // Writer-thread state.
   bool m_section_open = true;
   std::size_t m_lists_done = 0;
   std::chrono::steady_clock::time_point m_started{};
   std::chrono::steady_clock::time_point m_last_flush{};
+  std::uint64_t m_processed = 0;
+  std::chrono::nanoseconds m_busy{0};                      // measured on the real clock ...
+  std::chrono::steady_clock::time_point m_thread_start{};  // ... as is the thread's life
   PipelineStats m_stats;
 
   mutable std::mutex m_error_mutex;

@@ -1,6 +1,8 @@
 #include "recorder/recorder.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -181,6 +183,8 @@ class Session {
     s.objects = ps.objects;
     s.events = ps.events;
     s.file_bytes = ps.writer.file_bytes;
+    s.queue_max = ps.queue_max;
+    s.writer_busy = ps.writer_busy;
     for (const auto& r : m_running) {
       auto ls = r->loop->stats();
       std::string name = r->api.qualified_name();
@@ -262,6 +266,12 @@ Result<RecordSummary> record(kube::Client& client, const RecordOptions& options,
   if (auto r = session.open(*selected, server_version); !r) return fail(r.error());
   auto stopped_by = session.wait(stop);
   auto summary = session.finish();
+  if (summary && hooks.log && std::getenv("KTAPE_RECORD_STATS")) {
+    char line[96];
+    std::snprintf(line, sizeof line, "pipeline: queue_max=%llu writer_busy=%.3f",
+                  static_cast<unsigned long long>(summary->queue_max), summary->writer_busy);
+    hooks.log(line);
+  }
   if (stopped_by) return fail(*stopped_by);
   return summary;
 }

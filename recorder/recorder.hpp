@@ -52,6 +52,8 @@ struct RecordSummary {
   std::uint64_t events = 0;
   std::uint64_t file_bytes = 0;
   std::vector<ResourceSummary> resources;  // by name
+  std::uint64_t queue_max = 0;             // most records waiting for the writer at once
+  double writer_busy = 0;                  // share of the writer thread's time spent writing
 };
 
 struct Progress {
@@ -66,8 +68,10 @@ struct RecordHooks {
 };
 
 // Records from `client` until `stop` becomes true (a signal), the duration passes, or the
-// snapshot is written. A write error (a full disk) ends the recording with that Error; the file
-// keeps everything flushed before it.
+// snapshot is written. With KTAPE_RECORD_STATS set in the environment, a last log line gives the
+// pipeline's counters ("pipeline: queue_max=N writer_busy=F"), for the benchmarks. A write
+// error (a full disk) ends the recording with that Error; the file keeps everything flushed
+// before it.
 Result<RecordSummary> record(kube::Client& client, const RecordOptions& options,
                              const std::atomic<bool>& stop, const RecordHooks& hooks);
 

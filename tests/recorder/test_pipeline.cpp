@@ -133,3 +133,20 @@ TEST_CASE("pipeline: past the deadline a late snapshot object becomes a create; 
     last = e.event.duration_ns;
   }
 }
+
+TEST_CASE("pipeline: queue depth and writer busy share are counted") {
+  Fixture f;
+  PipelineOptions o;
+  o.reorder_lag = std::chrono::milliseconds(0);
+  Pipeline p(
+      *f.writer, *f.clock, [&] { return f.stamp(); }, o);
+  // Pushed before the writer thread starts: all of them wait in the queue at once.
+  for (int i = 0; i < 300; ++i) p.push(event_record(f.stamp(), "e" + std::to_string(i)));
+  p.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(p.finish());
+  CHECK(p.stats().queue_max == 300);
+  CHECK(p.stats().events == 300);
+  CHECK(p.stats().writer_busy > 0.0);
+  CHECK(p.stats().writer_busy < 1.0);  // it waited for records most of its life
+}
