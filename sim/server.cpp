@@ -1,9 +1,9 @@
 // The HTTP side of the simulated cluster on Boost.Beast: one acceptor thread, one thread per
 // connection (synchronous reads and writes; keep-alive), chunked watch streams written by the
-// watch hub (watch_hub.hpp: one thread, asynchronous writes, each event formatted once for every
-// watcher; the connection's thread sleeps meanwhile), and a monitor thread that reaps finished
-// connections and closes those stuck writing to a client that does not read (the store never
-// waits for them).
+// watch hubs (watch_hub.hpp: ServerOptions::threads of them, one thread each, asynchronous writes,
+// each event formatted once per hub; the connection's thread sleeps meanwhile), and a monitor
+// thread that reaps finished connections and closes those stuck writing to a client that does
+// not read (the store never waits for them).
 #include "sim/server.hpp"
 
 #include <sys/socket.h>
@@ -52,6 +52,7 @@ struct Connection {
   int fd = -1;                               // under ServerImpl::m_conns_mu; -1 once closed
   std::atomic<std::int64_t> write_since{0};  // steady ns when the current write began; 0 idle
   std::atomic<bool> done{false};
+  std::size_t hub = 0;  // the watch hub whose io_context the socket uses
 };
 
 class ServerImpl {
@@ -60,8 +61,13 @@ class ServerImpl {
       : m_options(std::move(options)),
         m_store(StoreOptions{m_options.watch_history, m_options.garbage_collector}),
         m_api(m_store, ApiOptions{m_options.max_body_bytes, detail::now_rfc3339()}),
-        m_acceptor(m_ioc),
-        m_hub(m_store, m_ioc, m_options.watch_history) {}
+        m_acceptor(m_ioc) {
+    // Several hubs (one thread each) share the watch streams, so that sending uses every core.
+    for (unsigned i = 0; i < std::max(1u, m_options.threads); ++i) {
+      m_watch_iocs.push_back(std::make_unique<net::io_context>());
+      m_hubs.push_back(std::make_unique<WatchHub>(m_store, *m_watch_iocs.back(), m_options.watch_history));
+    }
+  }
 
   Result<void> start();
   void stop();
@@ -95,7 +101,9 @@ class ServerImpl {
   Api m_api;
   net::io_context m_ioc;
   tcp::acceptor m_acceptor;
-  WatchHub m_hub;
+  std::vector<std::unique_ptr<net::io_context>> m_watch_iocs;  // a connection's socket uses one
+  std::vector<std::unique_ptr<WatchHub>> m_hubs;               // one per m_watch_iocs entry
+  std::size_t m_next_hub = 0;
   std::optional<net::ssl::context> m_ssl;
   std::uint16_t m_port = 0;
   std::thread m_accept_thread, m_monitor_thread;
@@ -142,7 +150,7 @@ Result<void> ServerImpl::start() {
   if (auto loaded = load_state(); !loaded) return fail(loaded.error());
   m_store.ensure_system_namespaces();
   m_store.start_controllers();
-  m_hub.start();
+  for (auto& hub : m_hubs) hub->start();
   m_accept_thread = std::thread([this] { accept_loop(); });
   m_monitor_thread = std::thread([this] { monitor_loop(); });
   return {};
@@ -203,7 +211,7 @@ void ServerImpl::stop() {
   for (auto& c : conns) {
     if (c->thread.joinable()) c->thread.join();
   }
-  m_hub.stop();
+  for (auto& hub : m_hubs) hub->stop();
   save_state();
   {
     std::lock_guard lock(m_state_mu);
@@ -214,7 +222,8 @@ void ServerImpl::stop() {
 
 void ServerImpl::accept_loop() {
   for (;;) {
-    tcp::socket socket(m_ioc);
+    std::size_t hub = m_next_hub++ % m_hubs.size();
+    tcp::socket socket(*m_watch_iocs[hub]);
     boost::system::error_code ec;
     m_acceptor.accept(socket, ec);
     if (m_closing) return;
@@ -224,6 +233,7 @@ void ServerImpl::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto c = std::make_shared<Connection>();
+    c->hub = hub;
     std::lock_guard lock(m_conns_mu);
     c->fd = socket.native_handle();
     c->thread = std::thread([this, c, s = std::move(socket)]() mutable {
@@ -362,7 +372,7 @@ bool ServerImpl::stream_watch(Stream& stream, Connection& c, const WatchPlan& pl
     if (ec) return false;
   }
   StreamSink<Stream> sink(stream, c);
-  return m_hub.run(sink, plan);
+  return m_hubs[c.hub]->run(sink, plan);
 }
 
 // After a 413 the client may still be sending its body; read and drop it (bounded in time by

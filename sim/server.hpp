@@ -24,7 +24,7 @@ struct ServerOptions {
   bool garbage_collector = true;      // owner-reference GC, as kube-controller-manager runs it
   std::size_t watch_history = 100000;            // events kept; a watch from an older RV -> 410 Expired
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
-  unsigned threads = 2;  // request-handling concurrency hint; every connection has its own thread
+  unsigned threads = 2;  // watch-writing threads (hubs); every connection also has its own thread
 };
 
 class ServerImpl;
