@@ -465,7 +465,12 @@ void BM_sim_watch_fanout(benchmark::State& state) {
     state.counters["server_cpu_ms"] = server.cpu_ms() - s0;
     state.counters["client_cpu_ms"] = client_cpu_ms() - c0;
     if (failed > 0) state.SkipWithError("a write failed");
-    if (complete != watchers) state.SkipWithError("a watcher missed events");
+    if (complete != watchers) {
+      std::string error = std::to_string(complete) + " of " + std::to_string(watchers) +
+                          " watchers got every event (p50 " + std::to_string(state.counters["p50_ms"]) +
+                          " ms)";
+      state.SkipWithError(error.c_str());
+    }
     if (rate < 1980) state.SkipWithError("the writes arrived under 2,000/s (held up by the server)");
   }
 }
