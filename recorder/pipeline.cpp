@@ -1,14 +1,19 @@
 #include "recorder/pipeline.hpp"
 
-#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <concurrentqueue/concurrentqueue.h>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 namespace ktape::recorder {
 
+namespace {
+constexpr auto k_idle_wait = std::chrono::milliseconds(5);
+}  // namespace
+
 struct Pipeline::Queue {
-  moodycamel::BlockingConcurrentQueue<Record> queue;
+  moodycamel::ConcurrentQueue<Record> queue;
 };
 
 Pipeline::Pipeline(formats::RecordingWriter& writer, kube::Clock& clock, Stamp stamp, PipelineOptions options)
@@ -40,8 +45,14 @@ void Pipeline::run() {
   std::vector<Record> batch(512);
   for (;;) {
     bool finishing = m_finishing.load(std::memory_order_acquire);
-    std::size_t n =
-        m_queue->queue.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
+    std::size_t n = m_queue->queue.try_dequeue_bulk(batch.begin(), batch.size());
+    if (n == 0 && !finishing) {
+      // Nothing waiting: sleep rather than block on the queue's semaphore, which spins first and
+      // takes a core from the watch threads. Events are held for the reorder lag anyway.
+      std::this_thread::sleep_for(k_idle_wait);
+      tick();
+      continue;
+    }
     // The queue's depth when this batch was taken: pushed but not yet processed.
     std::uint64_t depth = m_pushed.load(std::memory_order_relaxed) - m_processed;
     m_stats.queue_max = std::max(m_stats.queue_max, depth);
