@@ -1,5 +1,6 @@
 #include "sim/api.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "formats/json.hpp"
@@ -161,7 +162,9 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   t.info = std::move(*info);
   if (rest.size() >= 2) t.name = rest[1];
   if (rest.size() == 3) t.sub = rest[2];
-  if (!t.sub.empty() && !(t.sub == "status" && t.info.has_status))
+  // Scale of custom resources (specReplicasPath and friends) is not served.
+  const bool scale = t.sub == "scale" && t.info.has_scale && !t.info.custom;
+  if (!t.sub.empty() && !(t.sub == "status" && t.info.has_status) && !scale)
     return error_response(err_unknown_resource());
   return handle_resource(request, t);
 }
@@ -214,6 +217,10 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
       return res ? *res : error_response(res.error());
     }
     return error_response(err_method_not_allowed());
+  }
+  if (t.sub == "scale") {
+    auto res = scale(r, t);
+    return res ? *res : error_response(res.error());
   }
   if (m == "GET") {
     auto e = m_store.get(t.info, t.info.namespaced ? t.ns : "", t.name);
@@ -328,6 +335,132 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   }
   if (!e) return tl::unexpected(e.error());
   return entry_response(200, **e);
+}
+
+namespace {
+
+// The label selector of a scalable object as a string ("app=web,tier in (a,b)"), requirements
+// sorted by key as apimachinery prints them; a ReplicationController's selector is a plain map.
+std::string selector_string(const Value& object) {
+  const Value* selector = object.at({"spec", "selector"});
+  if (!selector || !selector->is_object()) return "";
+  std::vector<std::pair<std::string, std::string>> requirements;  // key, text
+  const Value* labels = selector->find("matchLabels");
+  if (!labels && !selector->contains("matchExpressions")) labels = selector;
+  if (labels && labels->is_object())
+    for (const auto& member : labels->as_object())
+      if (member.value.is_string())
+        requirements.emplace_back(member.key, member.key + "=" + member.value.as_string());
+  if (const Value* expressions = selector->find("matchExpressions"); expressions && expressions->is_array()) {
+    for (const Value& e : expressions->as_array()) {
+      std::string key(e.string_at({"key"})), op(e.string_at({"operator"}));
+      std::string values;
+      if (const Value* vs = e.find("values"); vs && vs->is_array()) {
+        std::vector<std::string> sorted;
+        for (const Value& v : vs->as_array())
+          if (v.is_string()) sorted.push_back(v.as_string());
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& v : sorted) values += (values.empty() ? "" : ",") + v;
+      }
+      if (op == "In") requirements.emplace_back(key, key + " in (" + values + ")");
+      if (op == "NotIn") requirements.emplace_back(key, key + " notin (" + values + ")");
+      if (op == "Exists") requirements.emplace_back(key, key);
+      if (op == "DoesNotExist") requirements.emplace_back(key, "!" + key);
+    }
+  }
+  std::stable_sort(requirements.begin(), requirements.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& r : requirements) out += (out.empty() ? "" : ",") + r.second;
+  return out;
+}
+
+// The autoscaling/v1 Scale of a Deployment, ReplicaSet, StatefulSet or ReplicationController.
+Value scale_of(const Value& object) {
+  Value scale = Value::object();
+  scale.set("kind", "Scale");
+  scale.set("apiVersion", "autoscaling/v1");
+  Value meta = Value::object();
+  for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"})
+    if (const Value* v = object.at({"metadata", key})) meta.set(key, *v);
+  scale.set("metadata", std::move(meta));
+  Value spec = Value::object();
+  const Value* replicas = object.at({"spec", "replicas"});
+  spec.set("replicas", replicas && replicas->is_number() ? *replicas : Value(1));  // the API's default
+  scale.set("spec", std::move(spec));
+  Value status = Value::object();
+  const Value* current = object.at({"status", "replicas"});
+  status.set("replicas", current && current->is_number() ? *current : Value(0));
+  if (std::string selector = selector_string(object); !selector.empty()) status.set("selector", selector);
+  scale.set("status", std::move(status));
+  return scale;
+}
+
+ApiError scale_invalid(const std::string& name, const std::string& detail) {
+  return ApiError{422, "Invalid", "Scale.autoscaling \"" + name + "\" is invalid: " + detail, {}};
+}
+
+}  // namespace
+
+ApiResult<Response> Api::scale(const Request& r, const Target& t) {
+  const std::string ns = t.info.namespaced ? t.ns : "";
+  if (r.method == "GET") {
+    auto e = m_store.get(t.info, ns, t.name);
+    if (!e) return tl::unexpected(e.error());
+    return json_response(200, scale_of(*formats::parse_json(*(*e)->json)));
+  }
+  if (r.method != "PUT" && r.method != "PATCH") return tl::unexpected(err_method_not_allowed());
+  std::optional<Value> body;
+  std::optional<formats::PatchType> type;
+  if (r.method == "PUT") {
+    auto parsed = formats::parse_json(r.body);
+    if (!parsed || !parsed->is_object())
+      return tl::unexpected(err_bad_request("the body of a Scale update is not a JSON object"));
+    if (parsed->string_at({"kind"}) != "Scale")
+      return tl::unexpected(
+          err_bad_request("the body of a scale update must be an autoscaling/v1 Scale, not \"" +
+                          std::string(parsed->string_at({"kind"})) + "\""));
+    if (parsed->string_at({"metadata", "name"}) != t.name)
+      return tl::unexpected(err_bad_request("the name of the object (" +
+                                            std::string(parsed->string_at({"metadata", "name"})) +
+                                            ") does not match the name on the URL (" + t.name + ")"));
+    body = std::move(*parsed);
+  } else {
+    type = patch_type(r.content_type);
+    if (!type)
+      return tl::unexpected(
+          err_unsupported_media("the body of the request was in an unknown format - accepted media types "
+                                "include: application/json-patch+json, application/merge-patch+json, "
+                                "application/strategic-merge-patch+json"));
+    if (*type == formats::PatchType::strategic) type = formats::PatchType::merge;  // a Scale has no lists
+    auto parsed = formats::parse_json(r.body);
+    if (!parsed) return tl::unexpected(err_bad_request("error decoding patch: " + parsed.error().message));
+    body = std::move(*parsed);
+  }
+  auto mutate = [&](const Value& current) -> ApiResult<Value> {
+    Value wanted;
+    if (type) {
+      auto patched = formats::apply_patch(*type, scale_of(current), *body);
+      if (!patched) return tl::unexpected(err_bad_request(patched.error().message));
+      wanted = std::move(*patched);
+    } else {
+      wanted = *body;
+    }
+    const Value* replicas = wanted.at({"spec", "replicas"});
+    auto n = replicas && replicas->is_number() ? replicas->as_int64() : std::nullopt;
+    if (!n || *n < 0)
+      return tl::unexpected(
+          scale_invalid(t.name, "spec.replicas: Invalid value: must be greater than or equal to 0"));
+    Value next = current;
+    next["spec"].set("replicas", *n);
+    // A resourceVersion in the Scale is a precondition on the object, as on a real server.
+    if (std::string_view rv = wanted.string_at({"metadata", "resourceVersion"}); !rv.empty())
+      next["metadata"].set("resourceVersion", rv);
+    return next;
+  };
+  auto e = m_store.modify(t.info, ns, t.name, Subresource::main, mutate);
+  if (!e) return tl::unexpected(e.error());
+  return json_response(200, scale_of(*formats::parse_json(*(*e)->json)));
 }
 
 ApiResult<Response> Api::remove(const Request& r, const Target& t) {

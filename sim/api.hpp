@@ -73,6 +73,8 @@ class Api {
   Response list(const Request& request, const Target& target, const ListFilter& filter);
   ApiResult<Response> write(const Request& request, const Target& target);
   ApiResult<Response> remove(const Request& request, const Target& target);
+  // GET, PUT and PATCH of .../scale (autoscaling/v1 Scale) of the built-in scalable resources.
+  ApiResult<Response> scale(const Request& request, const Target& target);
   ApiResult<Response> remove_collection(const Request& request, const Target& target,
                                         const ListFilter& filter);
 

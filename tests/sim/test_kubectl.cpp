@@ -234,3 +234,48 @@ TEST_CASE("kubectl over HTTPS: the cluster's CA is trusted and HTTP/1.1 is negot
   CHECK(get.status == 0);
   CHECK(contains(get.output, "kube-system"));
 }
+
+TEST_CASE("kubectl scale goes through the scale subresource; Scale GET, PUT and PATCH over HTTP") {
+  Cluster c;
+  Kubectl kubectl(c.server->port());
+  REQUIRE(kubectl("create -f " + kubectl.file("m.yaml", k_manifests)).status == 0);
+  const std::string path = "/apis/apps/v1/namespaces/shop/deployments/web";
+  Run scaled = kubectl("scale deployment web -n shop --replicas=5");
+  INFO(scaled.output);
+  REQUIRE(scaled.status == 0);
+  CHECK(contains(scaled.output, "deployment.apps/web scaled"));
+  auto dep = c.get(path).json();
+  CHECK(dep.at({"spec", "replicas"})->as_int64() == 5);
+  CHECK(dep.at({"metadata", "generation"})->as_int64() == 2);
+  CHECK(dep.at({"spec", "template", "spec", "containers"})->size() == 1);  // the rest untouched
+
+  auto scale = c.get(path + "/scale").json();
+  CHECK(scale.string_at({"kind"}) == "Scale");
+  CHECK(scale.string_at({"apiVersion"}) == "autoscaling/v1");
+  CHECK(scale.string_at({"metadata", "name"}) == "web");
+  CHECK(scale.string_at({"metadata", "uid"}) == dep.string_at({"metadata", "uid"}));
+  CHECK(scale.at({"spec", "replicas"})->as_int64() == 5);
+  CHECK(scale.at({"status", "replicas"})->as_int64() == 0);
+  CHECK(scale.string_at({"status", "selector"}) == "app=web");
+
+  // kubectl's precondition: --current-replicas that does not match refuses.
+  Run stale = kubectl("scale deployment web -n shop --current-replicas=2 --replicas=1");
+  CHECK(stale.status != 0);
+  CHECK(c.get(path).json().at({"spec", "replicas"})->as_int64() == 5);
+
+  // PUT with the Scale's resourceVersion, then again with the now stale one: 409.
+  std::string rv(scale.string_at({"metadata", "resourceVersion"}));
+  std::string body =
+      R"({"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"web","namespace":"shop",)"
+      R"("resourceVersion":")" +
+      rv + R"("},"spec":{"replicas":3}})";
+  auto put = c.put(path + "/scale", body);
+  CHECK(put.status == 200);
+  CHECK(put.json().at({"spec", "replicas"})->as_int64() == 3);
+  CHECK(c.put(path + "/scale", body).status == 409);
+  auto patched = c.patch(path + "/scale", R"({"spec":{"replicas":-1}})", "application/merge-patch+json");
+  CHECK(patched.status == 422);
+  CHECK(patched.json().string_at({"reason"}) == "Invalid");
+  CHECK(c.get(path).json().at({"spec", "replicas"})->as_int64() == 3);
+  CHECK(c.get("/api/v1/namespaces/shop/configmaps/settings/scale").status == 404);
+}
