@@ -29,6 +29,7 @@
 
 #include <boost/asio.hpp>
 
+#include "bench/server_process.hpp"
 #include "sim/server.hpp"
 
 namespace {
@@ -39,10 +40,7 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-std::size_t env_size(const char* name, std::size_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? static_cast<std::size_t>(std::atoll(v)) : fallback;
-}
+using bench::env_size;
 
 // A pod of about 3 KB (with note_bytes 1200); `stamp` lands in an annotation (the watch benchmark
 // puts the write time there).
@@ -116,89 +114,33 @@ class Client {
   std::string m_in;
 };
 
+sim::ServerOptions with_history(std::size_t history) {
+  sim::ServerOptions options;
+  options.watch_history = history;
+  return options;
+}
+
 // The simulated cluster in a child process (forked before this process starts any thread of
 // its own for the benchmark), with namespace "bench".
-class ServerProcess {
+class ServerProcess : public bench::ServerProcess {
  public:
-  explicit ServerProcess(std::size_t history = 100000) {
-    int ready[2], stop[2];
-    if (::pipe(ready) != 0 || ::pipe(stop) != 0) std::abort();
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      ::close(ready[0]);
-      ::close(stop[1]);
-      sim::ServerOptions options;
-      options.watch_history = history;
-      auto server = sim::Server::start(options);
-      if (!server) ::_exit(1);
-      std::uint16_t port = (*server)->port();
-      if (::write(ready[1], &port, sizeof port) != sizeof port) ::_exit(1);
-      char b;
-      while (::read(stop[0], &b, 1) < 0 && errno == EINTR) {
-      }
-      (*server)->stop();
-      ::_exit(0);
-    }
-    ::close(ready[1]);
-    ::close(stop[0]);
-    m_stop = stop[1];
-    if (::read(ready[0], &m_port, sizeof m_port) != sizeof m_port) std::abort();
-    ::close(ready[0]);
+  explicit ServerProcess(std::size_t history = 100000) : bench::ServerProcess(with_history(history)) {
     std::string body;
-    Client(m_port).exchange(
+    Client(port()).exchange(
         http_request("POST", "/api/v1/namespaces",
                      R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"bench"}})"),
         body);
   }
-  ~ServerProcess() {
-    ::close(m_stop);
-    ::waitpid(m_pid, nullptr, 0);
-  }
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-
-  std::uint16_t port() const { return m_port; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
-  // User plus system CPU of the server process so far, in milliseconds.
-  double cpu_ms() const {
-    std::ifstream in("/proc/" + std::to_string(m_pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string f;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i) {
-      if (i >= 14) ticks += std::atof(f.c_str());
-    }
-    return ticks * 1e3 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  double rss_mb() const {
-    std::ifstream in("/proc/" + std::to_string(m_pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.starts_with("VmRSS:")) return std::atof(line.c_str() + 6) / 1024.0;
-    }
-    return 0;
-  }
   std::size_t object_count() const {
     std::string body;
-    Client(m_port).exchange(http_request("GET", "/ktape/v1/stats"), body);
+    Client(port()).exchange(http_request("GET", "/ktape/v1/stats"), body);
     auto at = body.find("\"objects\":");
     return at == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(body.c_str() + at + 10));
   }
-
- private:
-  pid_t m_pid = -1;
-  int m_stop = -1;
-  std::uint16_t m_port = 0;
 };
 
 // CPU time of this process (the clients), in milliseconds.
-double client_cpu_ms() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
-}
+double client_cpu_ms() { return bench::self_cpu_ms(); }
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
