@@ -5,22 +5,19 @@
 #include <optional>
 
 namespace ktape::formats {
-namespace {
-
-std::string_view trim(std::string_view s) {
+std::string_view trim_selector(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   return s;
 }
 
-// Splits at commas outside parentheses.
-std::vector<std::string_view> split_top_level(std::string_view text) {
+std::vector<std::string_view> split_selector(std::string_view text) {
   std::vector<std::string_view> parts;
   int depth = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || (text[i] == ',' && depth == 0)) {
-      parts.push_back(trim(text.substr(start, i - start)));
+      parts.push_back(trim_selector(text.substr(start, i - start)));
       start = i + 1;
     } else if (text[i] == '(') {
       ++depth;
@@ -30,6 +27,8 @@ std::vector<std::string_view> split_top_level(std::string_view text) {
   }
   return parts;
 }
+
+namespace {
 
 std::optional<long long> to_int(std::string_view s) {
   long long v = 0;
@@ -50,7 +49,7 @@ Result<LabelSelector::Requirement> LabelSelector::parse_requirement(std::string_
   Requirement r;
   if (text.empty()) return fail(selector_error(text, "empty requirement"));
   if (text.front() == '!') {
-    r.key = std::string(trim(text.substr(1)));
+    r.key = std::string(trim_selector(text.substr(1)));
     r.op = Op::not_exists;
     return r;
   }
@@ -59,13 +58,13 @@ Result<LabelSelector::Requirement> LabelSelector::parse_requirement(std::string_
        {std::pair{std::string_view(" notin "), Op::not_in}, std::pair{std::string_view(" in "), Op::in}}) {
     std::size_t at = text.find(word);
     if (at == std::string_view::npos || (space != std::string_view::npos && at != space)) continue;
-    std::string_view rest = trim(text.substr(at + word.size()));
+    std::string_view rest = trim_selector(text.substr(at + word.size()));
     if (rest.size() < 2 || rest.front() != '(' || rest.back() != ')')
       return fail(selector_error(text, "expected a parenthesized set of values"));
-    r.key = std::string(trim(text.substr(0, at)));
+    r.key = std::string(trim_selector(text.substr(0, at)));
     r.op = op;
     std::string_view inner = rest.substr(1, rest.size() - 2);
-    for (std::string_view v : split_top_level(inner)) r.values.emplace_back(v);
+    for (std::string_view v : split_selector(inner)) r.values.emplace_back(v);
     return r;
   }
   std::size_t pos = text.find_first_of("=!<>");
@@ -75,7 +74,7 @@ Result<LabelSelector::Requirement> LabelSelector::parse_requirement(std::string_
     if (r.key.find(' ') != std::string::npos) return fail(selector_error(text, "unexpected space"));
     return r;
   }
-  r.key = std::string(trim(text.substr(0, pos)));
+  r.key = std::string(trim_selector(text.substr(0, pos)));
   std::string_view rest = text.substr(pos);
   std::size_t op_len = 1;
   if (rest.starts_with("==")) {
@@ -91,7 +90,7 @@ Result<LabelSelector::Requirement> LabelSelector::parse_requirement(std::string_
   } else {
     return fail(selector_error(text, "unknown operator"));
   }
-  std::string value(trim(rest.substr(op_len)));
+  std::string value(trim_selector(rest.substr(op_len)));
   if ((r.op == Op::greater || r.op == Op::less) && !to_int(value))
     return fail(selector_error(text, "for 'Gt', 'Lt' operators, the value must be an integer"));
   if (r.key.empty()) return fail(selector_error(text, "empty key"));
@@ -101,8 +100,8 @@ Result<LabelSelector::Requirement> LabelSelector::parse_requirement(std::string_
 
 Result<LabelSelector> LabelSelector::parse(std::string_view text) {
   LabelSelector s;
-  if (trim(text).empty()) return s;
-  for (std::string_view part : split_top_level(text)) {
+  if (trim_selector(text).empty()) return s;
+  for (std::string_view part : split_selector(text)) {
     auto r = parse_requirement(part);
     if (!r) return fail(r.error());
     s.m_requirements.push_back(std::move(*r));

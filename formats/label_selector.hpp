@@ -14,6 +14,12 @@ namespace ktape::formats {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// A selector's requirements: the text split at commas outside parentheses, each part trimmed of
+// spaces (label and field selectors alike).
+std::vector<std::string_view> split_selector(std::string_view text);
+// `text` without leading and trailing spaces.
+std::string_view trim_selector(std::string_view text);
+
 class LabelSelector {
  public:
   // An empty text selects everything. A malformed selector is an invalid Error whose message
