@@ -244,6 +244,9 @@ class Pacer {
     }
   }
 
+  // One more event dispatched (for the progress line).
+  void dispatched() { ++m_events; }
+
  private:
   void obey_controls(Schedule::TimePoint now) {
     bool paused = m_run.controls.paused;
@@ -260,11 +263,6 @@ class Pacer {
                                   m_schedule.speed(), m_lag, m_schedule.paused(), m_events});
   }
 
- public:
-  // One more event dispatched (for the progress line).
-  void dispatched() { ++m_events; }
-
- private:
   std::uint64_t m_events = 0;
   Run& m_run;
   Schedule m_schedule;
