@@ -1,5 +1,6 @@
 // The Store's watch side (events after a resourceVersion, 410 past the ring) and its state dump.
 #include <algorithm>
+#include <charconv>
 
 #include "formats/json.hpp"
 #include "sim/object_util.hpp"
@@ -86,7 +87,10 @@ EventSlice Store::events_after(std::uint64_t after, std::size_t max) const {
 
 std::string Store::dump() const {
   std::shared_lock lock(m_mu);
-  std::string out;
+  // The first line keeps the revision counter: deletes advance it past every stored object's
+  // resourceVersion, and like etcd's revision it must never go back across a restart, or a client
+  // that watches from the last version it saw would skip the writes that reuse the numbers.
+  std::string out = "{\"resourceVersion\":\"" + std::to_string(m_rv) + "\"}\n";
   auto write = [&](const Storage& s) {
     for (const auto& [key, e] : s.objects) {
       out += "{\"group\":";
@@ -116,6 +120,16 @@ ApiResult<std::size_t> Store::restore(std::string_view text) {
     ++line_no;
     if (line.empty()) continue;
     auto doc = formats::parse_json(line);
+    if (doc && !doc->find("object") && doc->find("resourceVersion")) {
+      auto text_rv = doc->string_at({"resourceVersion"});
+      std::uint64_t saved_rv = 0;
+      auto [end, ec] = std::from_chars(text_rv.data(), text_rv.data() + text_rv.size(), saved_rv);
+      if (ec != std::errc() || end != text_rv.data() + text_rv.size())
+        return tl::unexpected(err_internal("line " + std::to_string(line_no) + ": resourceVersion \"" +
+                                           std::string(text_rv) + "\" is not a number"));
+      m_rv = std::max(m_rv, saved_rv);
+      continue;
+    }
     if (!doc || !doc->find("object"))
       return tl::unexpected(err_internal("line " + std::to_string(line_no) + ": not a stored object"));
     auto it = m_storages.find(std::string(doc->string_at({"group"})) + "/" +

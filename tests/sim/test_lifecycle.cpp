@@ -202,3 +202,29 @@ TEST_CASE("with a data directory the state survives a restart") {
   CHECK(std::stoull(std::string(next.string_at({"metadata", "resourceVersion"}))) > std::stoull(rv));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the resourceVersion never goes back across a restart, even when the last writes were deletes") {
+  auto dir = std::filesystem::temp_directory_path() / ("ktape-sim-rv-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  sim::ServerOptions options;
+  options.data_dir = dir.string();
+  std::uint64_t last = 0;
+  {
+    Cluster c(options);
+    REQUIRE(c.post(k_cms, configmap("a")).status == 201);
+    REQUIRE(c.post(k_cms, configmap("b")).status == 201);
+    REQUIRE(c.del(k_cms + "/b").status == 200);
+    REQUIRE(c.del(k_cms + "/a").status == 200);
+    last = std::stoull(std::string(c.get(k_cms).json().string_at({"metadata", "resourceVersion"})));
+  }
+  Cluster again(options);
+  auto list_rv = again.get(k_cms).json().string_at({"metadata", "resourceVersion"});
+  CHECK(std::stoull(std::string(list_rv)) == last);
+  // A watch from the last version seen before the restart sees the next write.
+  auto created = again.post(k_cms, configmap("c")).json();
+  CHECK(std::stoull(std::string(created.string_at({"metadata", "resourceVersion"}))) == last + 1);
+  auto watch = again.get(k_cms + "?watch=1&timeoutSeconds=1&resourceVersion=" + std::to_string(last));
+  CHECK(watch.status == 200);
+  CHECK(watch.body.find("\"name\":\"c\"") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
