@@ -7,6 +7,7 @@
 #include "formats/patch.hpp"
 #include "formats/yaml.hpp"
 #include "sim/object_util.hpp"
+#include "sim/protobuf.hpp"
 
 namespace ktape::sim {
 
@@ -55,8 +56,9 @@ Response entry_response(unsigned status, const Entry& e) {
 
 bool wants_table(const Request& r) { return r.accept.find("as=Table") != std::string::npos; }
 
-// The body as a Value: JSON unless the Content-Type says YAML.
+// The body as a Value: JSON unless the Content-Type says YAML or Kubernetes protobuf.
 ApiResult<Value> parse_body(const Request& r, const ResourceInfo& info) {
+  if (r.content_type == k_protobuf_media_type) return decode_protobuf_object(r.body);
   if (!r.content_type.empty() && r.content_type != "application/json" &&
       r.content_type != "application/yaml" && r.content_type != "*/*")
     return tl::unexpected(err_unsupported_media());
