@@ -351,6 +351,13 @@ std::vector<MessageSchema> network_policy_messages() {
       {"policy/v1 PodDisruptionBudgetSpec",
        {f(1, "minAvailable", K::int_or_string), m(2, "selector", k_selector, Z),
         f(3, "maxUnavailable", K::int_or_string)}},
+      // kubectl autoscale; the status (all zeros from kubectl) is the server's, so not listed.
+      {"autoscaling/v1 HorizontalPodAutoscaler",
+       {m(1, "metadata", k_object_meta), m(2, "spec", "autoscaling/v1 HorizontalPodAutoscalerSpec")}},
+      {"autoscaling/v1 HorizontalPodAutoscalerSpec",
+       {m(1, "scaleTargetRef", "autoscaling/v1 CrossVersionObjectReference", Z), i32(2, "minReplicas", Z),
+        i32(3, "maxReplicas", Z), i32(4, "targetCPUUtilizationPercentage", Z)}},
+      {"autoscaling/v1 CrossVersionObjectReference", {s(1, "kind", Z), s(2, "name", Z), s(3, "apiVersion")}},
       {"scheduling/v1 PriorityClass",
        {m(1, "metadata", k_object_meta), i32(2, "value", Z), b(3, "globalDefault"), s(4, "description"),
         s(5, "preemptionPolicy", Z)}},
@@ -401,7 +408,8 @@ const MessageSchema* find_message(std::string_view name) {
 }
 
 const MessageSchema* find_kind(std::string_view api_version, std::string_view kind) {
-  // The kinds kubectl's typed generators create (and Pod, for `kubectl run`).
+  // The kinds kubectl's typed generators create (and Pod for `kubectl run`, HorizontalPodAutoscaler
+  // for `kubectl autoscale`).
   static const std::vector<std::pair<std::string_view, std::string_view>> k_kinds = {
       {"v1", "Namespace"},
       {"v1", "ConfigMap"},
@@ -420,6 +428,7 @@ const MessageSchema* find_kind(std::string_view api_version, std::string_view ki
       {"networking.k8s.io/v1", "Ingress"},
       {"policy/v1", "PodDisruptionBudget"},
       {"scheduling.k8s.io/v1", "PriorityClass"},
+      {"autoscaling/v1", "HorizontalPodAutoscaler"},
   };
   for (const auto& [v, k] : k_kinds)
     if (v == api_version && k == kind) return find_message(message_name(api_version, kind));

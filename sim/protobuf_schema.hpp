@@ -3,8 +3,8 @@
 // (`kubectl create namespace|configmap|secret|deployment|job|cronjob|service|...`) and the types
 // they contain: for each message, field number -> JSON name and how to turn the value into JSON.
 // The numbers and names are facts from the Kubernetes API's published generated.proto files
-// (k8s.io/api core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, policy/v1, scheduling/v1, and
-// apimachinery's meta/v1, api/resource and util/intstr).
+// (k8s.io/api core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, policy/v1, scheduling/v1,
+// autoscaling/v1, and apimachinery's meta/v1, api/resource and util/intstr).
 #include <cstdint>
 #include <string_view>
 #include <vector>

@@ -1,7 +1,7 @@
 // kubectl's typed generators (`kubectl create namespace|configmap|secret|deployment|...`, `kubectl
-// run`) send protobuf bodies. Against a simulated cluster, each one succeeds, and the object the
-// server keeps holds every field kubectl sent, with the value it sent: what
-// `kubectl create ... --dry-run=client -o json` prints is the expected object.
+// run`, `expose`, `autoscale`) send protobuf bodies. Against a simulated cluster, each one succeeds, and the
+// object the server keeps holds every field kubectl sent, with the value it sent: what `kubectl create ...
+// --dry-run=client -o json` prints is the expected object.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -65,7 +65,7 @@ void contains(const Value& want, const Value& got, const std::string& path, std:
 }
 
 struct Generator {
-  std::string verb;      // "create" or "run"
+  std::string verb;      // "create", "run", "expose", "autoscale"
   std::string args;      // everything after the verb, shell-quoted
   std::string resource;  // for `kubectl get`: "deployments.apps"
   std::string name;
@@ -91,6 +91,12 @@ std::vector<Generator> generators(const fs::path& dir) {
        "web",
        R"({"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"nginx","image":"nginx",
            "ports":[{"containerPort":80}]},{"name":"busybox","image":"busybox"}]}}}})"},
+      {"expose", "deployment web --port=8080 --target-port=80 --name=web-svc", "services", "web-svc",
+       R"({"spec":{"selector":{"app":"web"},"ports":[{"port":8080,"targetPort":80}]}})"},
+      {"autoscale", "deployment web --min=2 --max=5 --cpu-percent=80", "horizontalpodautoscalers.autoscaling",
+       "web",
+       R"({"spec":{"minReplicas":2,"maxReplicas":5,"targetCPUUtilizationPercentage":80,
+           "scaleTargetRef":{"kind":"Deployment","name":"web","apiVersion":"apps/v1"}}})"},
       {"create", "deployment sleeper --image=busybox --replicas=0 -- sleep 1", "deployments.apps", "sleeper",
        R"({"spec":{"replicas":0,"template":{"spec":{"containers":[{"command":["sleep","1"]}]}}}})"},
       {"create", "job j --image=busybox -- date", "jobs.batch", "j",
@@ -98,6 +104,9 @@ std::vector<Generator> generators(const fs::path& dir) {
       {"create", "cronjob c --image=busybox --schedule='*/1 * * * *' --restart=OnFailure -- date",
        "cronjobs.batch", "c",
        R"({"spec":{"schedule":"*/1 * * * *","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"OnFailure"}}}}}})"},
+      {"create", "job from-cron --from=cronjob/c", "jobs.batch", "from-cron",
+       R"({"metadata":{"annotations":{"cronjob.kubernetes.io/instantiate":"manual"},
+           "ownerReferences":[{"kind":"CronJob","name":"c","controller":true}]}})"},
       {"create", "service clusterip sc --tcp=5678:8080 --tcp=53:dns", "services", "sc",
        R"({"spec":{"type":"ClusterIP","ports":[{"port":5678,"targetPort":8080},{"port":53,"targetPort":"dns"}]}})"},
       {"create", "service clusterip headless --clusterip=None", "services", "headless",
