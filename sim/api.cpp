@@ -415,7 +415,12 @@ ApiResult<Response> Api::scale(const Request& r, const Target& t) {
   std::optional<Value> body;
   std::optional<formats::PatchType> type;
   if (r.method == "PUT") {
-    auto parsed = formats::parse_json(r.body);
+    if (r.content_type == k_protobuf_media_type) {
+      auto decoded = decode_protobuf_object(r.body);
+      if (!decoded) return tl::unexpected(decoded.error());
+      body = std::move(*decoded);
+    }
+    auto parsed = body ? Result<Value>(*body) : formats::parse_json(r.body);
     if (!parsed || !parsed->is_object())
       return tl::unexpected(err_bad_request("the body of a Scale update is not a JSON object"));
     if (parsed->string_at({"kind"}) != "Scale")

@@ -358,6 +358,12 @@ std::vector<MessageSchema> network_policy_messages() {
        {m(1, "scaleTargetRef", "autoscaling/v1 CrossVersionObjectReference", Z), i32(2, "minReplicas", Z),
         i32(3, "maxReplicas", Z), i32(4, "targetCPUUtilizationPercentage", Z)}},
       {"autoscaling/v1 CrossVersionObjectReference", {s(1, "kind", Z), s(2, "name", Z), s(3, "apiVersion")}},
+      // PUT .../scale. replicas is a plain int32 with omitempty, but on the wire 0 means 0.
+      {"autoscaling/v1 Scale",
+       {m(1, "metadata", k_object_meta), m(2, "spec", "autoscaling/v1 ScaleSpec"),
+        m(3, "status", "autoscaling/v1 ScaleStatus")}},
+      {"autoscaling/v1 ScaleSpec", {i32(1, "replicas", Z)}},
+      {"autoscaling/v1 ScaleStatus", {i32(1, "replicas", Z), s(2, "selector")}},
       {"scheduling/v1 PriorityClass",
        {m(1, "metadata", k_object_meta), i32(2, "value", Z), b(3, "globalDefault"), s(4, "description"),
         s(5, "preemptionPolicy", Z)}},
@@ -409,7 +415,7 @@ const MessageSchema* find_message(std::string_view name) {
 
 const MessageSchema* find_kind(std::string_view api_version, std::string_view kind) {
   // The kinds kubectl's typed generators create (and Pod for `kubectl run`, HorizontalPodAutoscaler
-  // for `kubectl autoscale`).
+  // for `kubectl autoscale`), and the Scale of PUT .../scale.
   static const std::vector<std::pair<std::string_view, std::string_view>> k_kinds = {
       {"v1", "Namespace"},
       {"v1", "ConfigMap"},
@@ -429,6 +435,7 @@ const MessageSchema* find_kind(std::string_view api_version, std::string_view ki
       {"policy/v1", "PodDisruptionBudget"},
       {"scheduling.k8s.io/v1", "PriorityClass"},
       {"autoscaling/v1", "HorizontalPodAutoscaler"},
+      {"autoscaling/v1", "Scale"},
   };
   for (const auto& [v, k] : k_kinds)
     if (v == api_version && k == kind) return find_message(message_name(api_version, kind));

@@ -223,7 +223,7 @@ TEST_CASE("decode_protobuf_object: truncated or garbage bodies are 400 BadReques
   std::string inner_overrun = envelope("v1", "ConfigMap", Msg{std::string("\x0a\x05\x0a\x09x", 5)});
   for (const std::string& body :
        {std::string("{\"kind\":\"ConfigMap\"}"), std::string("k8s\0", 4) + "\xff\xff\xff",
-        good.substr(0, good.size() / 2), std::string("k8s\0", 4) + "\x0b\x00", inner_overrun, no_kind}) {
+        good.substr(0, good.size() / 2), std::string("k8s\0\x0b", 5), inner_overrun, no_kind}) {
     CAPTURE(body);
     auto v = sim::decode_protobuf_object(body);
     REQUIRE_FALSE(v.has_value());
@@ -268,7 +268,7 @@ TEST_CASE("the server takes protobuf bodies on create and update, and answers in
   REQUIRE_MESSAGE(updated.status == 200, updated.body);
   CHECK(updated.json().string_at({"data", "a"}) == "c");
 
-  auto garbage = cluster.post(cms, "k8s\0\xff", type);
+  auto garbage = cluster.post(cms, std::string("k8s\0\xff", 5), type);
   CHECK(garbage.status == 400);
   CHECK(garbage.json().string_at({"reason"}) == "BadRequest");
   auto unknown = cluster.post(cms, envelope("v1", "ConfigMap", Msg().msg(1, meta("u")).str(42, "x")), type);
@@ -279,4 +279,27 @@ TEST_CASE("the server takes protobuf bodies on create and update, and answers in
   // The body's kind must still match the URL's resource.
   auto wrong = cluster.post(cms, envelope("v1", "Secret", Msg().msg(1, meta("w"))), type);
   CHECK(wrong.status == 400);
+}
+
+TEST_CASE("PUT .../scale takes a protobuf autoscaling/v1 Scale, replicas 0 included") {
+  sim::test::Cluster cluster;
+  const std::string deployments = "/apis/apps/v1/namespaces/default/deployments";
+  auto created =
+      cluster.post(deployments, R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+      "spec":{"replicas":1,"selector":{"matchLabels":{"a":"b"}},
+              "template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})");
+  REQUIRE_MESSAGE(created.status == 201, created.body);
+  const std::string type(sim::k_protobuf_media_type);
+  for (std::uint64_t replicas : {4, 0}) {
+    CAPTURE(replicas);
+    Msg scale =
+        Msg().msg(1, meta("d")).msg(2, Msg().varint(1, replicas)).msg(3, Msg().varint(1, 0).str(2, ""));
+    auto put = cluster.put(deployments + "/d/scale", envelope("autoscaling/v1", "Scale", scale), type);
+    REQUIRE_MESSAGE(put.status == 200, put.body);
+    CHECK(put.json().at({"spec", "replicas"})->as_int64() == static_cast<std::int64_t>(replicas));
+    CHECK(cluster.get(deployments + "/d").json().at({"spec", "replicas"})->as_int64() ==
+          static_cast<std::int64_t>(replicas));
+  }
+  auto garbage = cluster.put(deployments + "/d/scale", std::string("k8s\0\x0a\x09", 6), type);
+  CHECK(garbage.status == 400);
 }
