@@ -56,6 +56,17 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
+// `value` with `digits` implied decimals, trailing zeros dropped: (1500, 3) -> "1.5".
+std::string decimal(std::uint64_t value, int digits) {
+  std::uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  std::string out = std::to_string(value / scale);
+  std::string fraction = std::to_string(value % scale);
+  fraction.insert(0, static_cast<std::size_t>(digits) - fraction.size(), '0');
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return fraction.empty() ? out : out + "." + fraction;
+}
+
 }  // namespace
 
 std::string protobuf::format_time(std::int64_t seconds, std::int32_t nanos, bool micros) {
@@ -86,21 +97,6 @@ std::string protobuf::format_time(std::int64_t seconds, std::int32_t nanos, bool
   }
   return out + "Z";
 }
-
-namespace {
-
-// `value` with `digits` implied decimals, trailing zeros dropped: (1500, 3) -> "1.5".
-std::string decimal(std::uint64_t value, int digits) {
-  std::uint64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  std::string out = std::to_string(value / scale);
-  std::string fraction = std::to_string(value % scale);
-  fraction.insert(0, static_cast<std::size_t>(digits) - fraction.size(), '0');
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  return fraction.empty() ? out : out + "." + fraction;
-}
-
-}  // namespace
 
 std::string protobuf::format_duration(std::int64_t nanos) {
   if (nanos == 0) return "0s";
@@ -148,17 +144,8 @@ bool is_empty(const Value& v) {
   return false;
 }
 
-class Decoder {
- public:
-  ApiResult<void> message(const MessageSchema& schema, std::string_view bytes, Value& out, int depth);
-
- private:
-  ApiResult<Value> value(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
-                         int depth);
-  ApiResult<void> field(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
-                        Value& out, int depth);
-  ApiResult<Value> map_entry_value(FieldKind kind, std::string_view bytes, std::string& key);
-};
+// Writes the fields of `bytes`, a `schema` message, into `out`.
+ApiResult<void> decode_message(const MessageSchema& schema, std::string_view bytes, Value& out, int depth);
 
 ApiError wrong_wire_type(const FieldSchema& field, const MessageSchema& owner) {
   return malformed("field " + std::to_string(field.number) + " (" + std::string(field.json) + ") of " +
@@ -209,7 +196,8 @@ std::optional<Value> special(FieldKind kind, std::string_view bytes) {
   }
 }
 
-ApiResult<Value> Decoder::map_entry_value(FieldKind kind, std::string_view bytes, std::string& key) {
+// One map<string, V> entry (key 1, value 2): sets `key` and returns the value as JSON.
+ApiResult<Value> map_entry_value(FieldKind kind, std::string_view bytes, std::string& key) {
   std::string_view value;
   WireReader reader(bytes);
   while (auto f = reader.next()) {
@@ -225,8 +213,9 @@ ApiResult<Value> Decoder::map_entry_value(FieldKind kind, std::string_view bytes
   return std::move(*quantity);
 }
 
-ApiResult<Value> Decoder::value(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
-                                int depth) {
+// One value of `field` (one element, for a list) as JSON.
+ApiResult<Value> decode_value(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
+                              int depth) {
   bool varint = wire.type == WireType::varint;
   switch (field.kind) {
     case FieldKind::boolean:
@@ -252,7 +241,8 @@ ApiResult<Value> Decoder::value(const FieldSchema& field, const MessageSchema& o
       if (!nested)
         return tl::unexpected(err_internal("no protobuf schema for " + std::string(field.message)));
       Value object = Value::object();
-      if (auto ok = message(*nested, wire.bytes, object, depth + 1); !ok) return tl::unexpected(ok.error());
+      if (auto ok = decode_message(*nested, wire.bytes, object, depth + 1); !ok)
+        return tl::unexpected(ok.error());
       return object;
     }
     default: {
@@ -265,66 +255,73 @@ ApiResult<Value> Decoder::value(const FieldSchema& field, const MessageSchema& o
   }
 }
 
-ApiResult<void> Decoder::field(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
-                               Value& out, int depth) {
+ApiResult<void> add_map_entry(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
+                              Value& out) {
+  if (wire.type != WireType::length_delimited) return tl::unexpected(wrong_wire_type(field, owner));
+  std::string key;
+  auto v = map_entry_value(field.kind, wire.bytes, key);
+  if (!v) return tl::unexpected(v.error());
+  Value& map = out[field.json];
+  if (map.is_null()) map = Value::object();
+  map.set(key, std::move(*v));
+  return {};
+}
+
+// Elements stay even when empty (apiGroups: [""]); scalars may come packed in one payload.
+ApiResult<void> add_list_elements(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
+                                  Value& out, int depth) {
+  Value& list = out[field.json];
+  if (list.is_null()) list = Value::array();
+  bool scalar =
+      field.kind == FieldKind::boolean || field.kind == FieldKind::int32 || field.kind == FieldKind::int64;
+  if (!scalar || wire.type != WireType::length_delimited) {
+    auto v = decode_value(field, owner, wire, depth);
+    if (!v) return tl::unexpected(v.error());
+    list.push_back(std::move(*v));
+    return {};
+  }
+  std::string_view rest = wire.bytes;
+  while (!rest.empty()) {
+    auto n = protobuf::read_single_varint(rest);
+    if (!n) return tl::unexpected(malformed("a packed list in " + std::string(owner.name) + " is truncated"));
+    auto v = decode_value(field, owner, WireField{wire.number, WireType::varint, *n, {}}, depth);
+    if (!v) return tl::unexpected(v.error());
+    list.push_back(std::move(*v));
+  }
+  return {};
+}
+
+// Writes one wire field into `out`: a map entry, a list element, the fields of an embedded
+// struct, or a value (left out when empty and the JSON field is omitempty).
+ApiResult<void> decode_field(const FieldSchema& field, const MessageSchema& owner, const WireField& wire,
+                             Value& out, int depth) {
   switch (field.kind) {
     case FieldKind::inline_message: {
       const MessageSchema* nested = protobuf::find_message(field.message);
       if (!nested)
         return tl::unexpected(err_internal("no protobuf schema for " + std::string(field.message)));
       if (wire.type != WireType::length_delimited) return tl::unexpected(wrong_wire_type(field, owner));
-      return message(*nested, wire.bytes, out, depth + 1);
+      return decode_message(*nested, wire.bytes, out, depth + 1);
     }
     case FieldKind::string_map:
     case FieldKind::bytes_map:
-    case FieldKind::quantity_map: {
-      if (wire.type != WireType::length_delimited) return tl::unexpected(wrong_wire_type(field, owner));
-      std::string key;
-      auto v = map_entry_value(field.kind, wire.bytes, key);
-      if (!v) return tl::unexpected(v.error());
-      Value& map = out[field.json];
-      if (map.is_null()) map = Value::object();
-      map.set(key, std::move(*v));
-      return {};
-    }
+    case FieldKind::quantity_map:
+      return add_map_entry(field, owner, wire, out);
     default:
       break;
   }
-  if (field.repeated()) {
-    Value& list = out[field.json];
-    if (list.is_null()) list = Value::array();
-    bool scalar =
-        field.kind == FieldKind::boolean || field.kind == FieldKind::int32 || field.kind == FieldKind::int64;
-    if (scalar && wire.type == WireType::length_delimited) {  // packed
-      std::string_view rest = wire.bytes;
-      while (!rest.empty()) {
-        auto n = protobuf::read_single_varint(rest);
-        if (!n)
-          return tl::unexpected(malformed("a packed list in " + std::string(owner.name) + " is truncated"));
-        WireField one{wire.number, WireType::varint, *n, {}};
-        auto v = value(field, owner, one, depth);
-        if (!v) return tl::unexpected(v.error());
-        list.push_back(std::move(*v));
-      }
-      return {};
-    }
-    auto v = value(field, owner, wire, depth);
-    if (!v) return tl::unexpected(v.error());
-    list.push_back(std::move(*v));  // elements stay even when empty: apiGroups: [""]
-    return {};
-  }
-  auto v = value(field, owner, wire, depth);
+  if (field.repeated()) return add_list_elements(field, owner, wire, out, depth);
+  auto v = decode_value(field, owner, wire, depth);
   if (!v) return tl::unexpected(v.error());
   if (is_empty(*v) && !field.keep_zero()) {
     out.erase(field.json);
     return {};
   }
-  if (v->is_null()) return {};
-  out.set(field.json, std::move(*v));
+  if (!v->is_null()) out.set(field.json, std::move(*v));
   return {};
 }
 
-ApiResult<void> Decoder::message(const MessageSchema& schema, std::string_view bytes, Value& out, int depth) {
+ApiResult<void> decode_message(const MessageSchema& schema, std::string_view bytes, Value& out, int depth) {
   if (depth > k_max_depth) return tl::unexpected(malformed("messages nest too deep"));
   WireReader reader(bytes);
   while (auto wire = reader.next()) {
@@ -334,7 +331,7 @@ ApiResult<void> Decoder::message(const MessageSchema& schema, std::string_view b
       return tl::unexpected(
           unsupported("field " + std::to_string(wire->number) + " of " + std::string(schema.name)));
     }
-    if (auto ok = this->field(*field, schema, *wire, out, depth); !ok) return ok;
+    if (auto ok = decode_field(*field, schema, *wire, out, depth); !ok) return ok;
   }
   if (reader.failed())
     return tl::unexpected(malformed(std::string(schema.name) + " is truncated or not protobuf"));
@@ -385,7 +382,7 @@ ApiResult<Value> decode_protobuf_object(std::string_view body) {
   Value object = Value::object();
   object.set("kind", envelope->kind);
   object.set("apiVersion", envelope->api_version);
-  if (auto ok = Decoder().message(*schema, envelope->raw, object, 0); !ok) return tl::unexpected(ok.error());
+  if (auto ok = decode_message(*schema, envelope->raw, object, 0); !ok) return tl::unexpected(ok.error());
   return object;
 }
 
