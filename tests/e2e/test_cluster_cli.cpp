@@ -49,7 +49,7 @@ std::string create(const Home& home, const std::string& name, const std::string&
 }
 
 // Creates a ConfigMap NAME with data k=VALUE through `kubectl create -f` (a manifest, as users
-// and the recorder's tests do; kubectl's typed `create configmap` speaks protobuf).
+// and the recorder's tests do; test_kubectl_generators.cpp covers `kubectl create configmap`).
 Output create_configmap(const Home& home, const std::string& kubeconfig, const std::string& name,
                         const std::string& value) {
   fs::path manifest = home.path / (name + ".yaml");
