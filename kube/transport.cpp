@@ -19,6 +19,21 @@ namespace {
 // memory at a few MiB instead of buffering without bound.
 constexpr std::size_t k_pause_threshold = std::size_t{8} << 20;
 
+// One header line into `response`: a status line starts a new response (after a 1xx, or a proxy's
+// answer to CONNECT), other lines keep the headers the client uses. Returns true at the blank line
+// that ends a final (non-1xx) response's headers.
+bool take_header_line(HttpResponse& response, std::string_view line) {
+  if (line.starts_with("HTTP/")) {
+    response = HttpResponse{};
+    response.status = parse_status_line(line);
+  } else if (line == "\r\n" || line == "\n") {
+    return response.status >= 200;
+  } else {
+    record_header(response, line);
+  }
+  return false;
+}
+
 class IoLoop;
 
 class TransferImpl final : public Transfer, public std::enable_shared_from_this<TransferImpl> {
@@ -192,16 +207,9 @@ size_t TransferImpl::on_header(char* data, size_t size, size_t count, void* self
   t->m_last_activity = std::chrono::steady_clock::now();
   std::string_view line(data, size * count);
   std::lock_guard lock(t->m_mutex);
-  if (line.starts_with("HTTP/")) {
-    t->m_response = HttpResponse{};
-    t->m_response.status = parse_status_line(line);
-  } else if (line == "\r\n" || line == "\n") {
-    if (t->m_response.status >= 200) {
-      t->m_headers_done = true;
-      t->m_changed.notify_all();
-    }
-  } else {
-    record_header(t->m_response, line);
+  if (take_header_line(t->m_response, line)) {
+    t->m_headers_done = true;
+    t->m_changed.notify_all();
   }
   return line.size();
 }
@@ -329,9 +337,124 @@ void IoLoop::run() {
   m_active.clear();
 }
 
+// Plain-HTTP request/response without the I/O thread: the calling thread runs a blocking
+// curl_easy_perform on an easy handle taken from a pool, and each handle keeps its keep-alive
+// connection for the next request. Without HTTP/2 there is nothing to multiplex, and this saves
+// the hand-over to the I/O thread and back (a lock, a wakeup and a context switch each way) and a
+// fresh curl handle per request.
+class EasyPool {
+ public:
+  explicit EasyPool(const TransportOptions& options) : m_options(options) {}
+  ~EasyPool() {
+    for (CURL* easy : m_idle) curl_easy_cleanup(easy);
+  }
+  EasyPool(const EasyPool&) = delete;
+  EasyPool& operator=(const EasyPool&) = delete;
+
+  Result<HttpResponse> perform(const HttpRequest& request);
+
+ private:
+  // What one transfer has received so far; curl's callbacks write here.
+  struct Received {
+    HttpResponse response;
+    std::chrono::seconds idle_timeout{0};
+    std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+    bool idle = false;  // aborted for its idle timeout
+
+    static size_t on_header(char* data, size_t size, size_t count, void* self) {
+      auto* r = static_cast<Received*>(self);
+      r->last_activity = std::chrono::steady_clock::now();
+      take_header_line(r->response, std::string_view(data, size * count));
+      return size * count;
+    }
+    static size_t on_write(char* data, size_t size, size_t count, void* self) {
+      auto* r = static_cast<Received*>(self);
+      r->last_activity = std::chrono::steady_clock::now();
+      r->response.body.append(data, size * count);
+      return size * count;
+    }
+    // curl calls this about once a second while nothing moves, so idleness is noticed as it is
+    // on the I/O thread.
+    static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+      auto* r = static_cast<Received*>(self);
+      if (std::chrono::steady_clock::now() - r->last_activity < r->idle_timeout) return 0;
+      r->idle = true;
+      return 1;
+    }
+  };
+
+  // Idle handles beyond this are closed rather than kept (one per concurrent caller is enough).
+  static constexpr std::size_t k_max_idle = 64;
+
+  CURL* take() {
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_idle.empty()) {
+        CURL* easy = m_idle.back();
+        m_idle.pop_back();
+        return easy;
+      }
+    }
+    return curl_easy_init();
+  }
+  void give(CURL* easy) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_idle.size() < k_max_idle) return m_idle.push_back(easy);
+    }
+    curl_easy_cleanup(easy);
+  }
+
+  const TransportOptions& m_options;
+  std::mutex m_mutex;
+  std::vector<CURL*> m_idle;
+};
+
+Result<HttpResponse> EasyPool::perform(const HttpRequest& request) {
+  CURL* easy = take();
+  if (!easy) return fail(ErrorKind::transport, "libcurl could not set up a curl handle");
+  // Reset keeps the handle's live connections, DNS and TLS session caches; every option is set anew.
+  curl_easy_reset(easy);
+  Received received;
+  received.idle_timeout = request.idle_timeout;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Received::on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &received);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Received::on_write);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &received);
+  if (request.idle_timeout.count() > 0) {
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Received::on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &received);
+  }
+  EasyLists lists = configure_easy(easy, m_options, request);
+  CURLcode code = curl_easy_perform(easy);
+  long version = 0;
+  if (code == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  // Nothing may point at this frame once the handle is idle.
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_CONNECT_TO, nullptr);
+  if (lists.headers) curl_slist_free_all(lists.headers);
+  if (lists.connect_to) curl_slist_free_all(lists.connect_to);
+  give(easy);
+  if (received.idle) {
+    return fail(Error{ErrorKind::transport,
+                      request.method + " " + redact_url(request.url) + ": timed out: no data for " +
+                          std::to_string(request.idle_timeout.count()) + " s (idle timeout)",
+                      0,
+                      {}});
+  }
+  if (code != CURLE_OK) return fail(describe_curl_error(code, error_buffer, request, m_options.proxy_url));
+  received.response.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : 11;
+  return std::move(received.response);
+}
+
 class CurlTransport final : public Transport {
  public:
-  explicit CurlTransport(std::shared_ptr<IoLoop> loop) : m_loop(std::move(loop)) {
+  CurlTransport(std::shared_ptr<IoLoop> loop, const TransportOptions& options)
+      : m_loop(std::move(loop)), m_options(options), m_pool(m_options) {
     m_thread = std::thread([loop = m_loop] { loop->run(); });
   }
   ~CurlTransport() override {
@@ -340,6 +463,8 @@ class CurlTransport final : public Transport {
   }
 
   Result<HttpResponse> perform(HttpRequest request) override {
+    // Over TLS, requests share the I/O thread's connection so that HTTP/2 multiplexes them.
+    if (!request.url.starts_with("https://")) return m_pool.perform(request);
     auto transfer = std::make_shared<TransferImpl>(std::move(request), m_loop, true);
     m_loop->post({Command::Kind::add, transfer});
     return transfer->collect();
@@ -353,6 +478,8 @@ class CurlTransport final : public Transport {
 
  private:
   std::shared_ptr<IoLoop> m_loop;
+  TransportOptions m_options;
+  EasyPool m_pool;
   std::thread m_thread;
 };
 
@@ -361,9 +488,9 @@ class CurlTransport final : public Transport {
 Result<std::unique_ptr<Transport>> Transport::create(TransportOptions options) {
   static const CURLcode k_global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (k_global != CURLE_OK) return fail(ErrorKind::transport, "libcurl could not be initialised");
-  auto loop = std::make_shared<IoLoop>(std::move(options));
+  auto loop = std::make_shared<IoLoop>(options);
   if (!loop->ok()) return fail(ErrorKind::transport, "libcurl could not create a connection pool");
-  return std::unique_ptr<Transport>(new CurlTransport(std::move(loop)));
+  return std::unique_ptr<Transport>(new CurlTransport(std::move(loop), options));
 }
 
 }  // namespace ktape::kube

@@ -1,7 +1,10 @@
 #pragma once
-// HTTP transport over libcurl: one curl multi handle driven by one I/O thread owns the connection
-// pool of a target. Over TLS it negotiates HTTP/2 when the server offers it and multiplexes every
-// request (watches included) on one connection; otherwise it keeps HTTP/1.1 connections alive.
+// HTTP transport over libcurl. Over TLS, one curl multi handle driven by one I/O thread owns the
+// connection pool of a target: it negotiates HTTP/2 when the server offers it and multiplexes
+// every request (watches included) on one connection. Plain-HTTP request/response (perform() of an
+// http:// URL) runs on the calling thread instead, a blocking transfer on a pooled curl handle that
+// keeps its HTTP/1.1 connection alive for the next request: with nothing to multiplex, this saves
+// the hand-over to the I/O thread and back. Watches (start()) always go through the I/O thread.
 // Compressed answers (gzip, zstd, brotli) are accepted and decoded. libcurl stays behind this
 // header.
 //

@@ -2,6 +2,11 @@
 // answers that are not Kubernetes.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "kube/client.hpp"
 #include "kube/rate_limiter.hpp"
 #include "tests/kube/helpers.hpp"
@@ -285,4 +290,65 @@ TEST_CASE("a server URL with another scheme is refused") {
   auto client = Client::create(config);
   REQUIRE(!client);
   CHECK(client.error().message == "server \"ftp://127.0.0.1:21\" is not an http:// or https:// URL");
+}
+
+TEST_CASE("plain HTTP requests from many threads reuse keep-alive connections") {
+  ScriptedServer server;
+  std::mutex mutex;
+  std::set<int> ports;
+  int calls = 0;
+  server.http().Get("/version", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(mutex);
+      ports.insert(req.remote_port);
+      ++calls;
+    }
+    res.set_content(R"({"major":"1","minor":"32","gitVersion":"v1.32.0"})", "application/json");
+  });
+  server.http().set_keep_alive_max_count(1000);  // cpp-httplib closes after 5 requests by default
+  server.start();
+  auto client = make_client(server.url());
+  constexpr int k_threads = 4, k_each = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> answered{0};
+  for (int t = 0; t < k_threads; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < k_each; ++i)
+        if (auto v = client->server_version(); v && v->string_at({"gitVersion"}) == "v1.32.0") ++answered;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(answered == k_threads * k_each);
+  CHECK(calls == k_threads * k_each);
+  // One connection per thread that had a request in flight at once, not one per request.
+  CHECK(ports.size() <= static_cast<std::size_t>(k_threads));
+}
+
+TEST_CASE("a request whose answer stalls fails after the idle timeout") {
+  ScriptedServer server;
+  std::atomic<bool> release{false};
+  server.http().Get(
+      "/api/v1/namespaces/default/configmaps/slow", [&](const httplib::Request&, httplib::Response& res) {
+        for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
+        res.set_content(R"({"kind":"ConfigMap","metadata":{"name":"slow"}})", "application/json");
+      });
+  server.start();
+  RestConfig config;
+  config.server = server.url();
+  ClientOptions options;
+  options.clock = std::make_shared<FakeClock>();
+  options.max_retries = 0;
+  options.request_idle_timeout = 1s;
+  auto client = Client::create(config, options);
+  REQUIRE(client);
+  auto started = std::chrono::steady_clock::now();
+  auto got = (*client)->get(k_configmaps, "default", "slow");
+  auto took = std::chrono::steady_clock::now() - started;
+  release = true;
+  REQUIRE(!got);
+  CHECK(got.error().kind == ErrorKind::transport);
+  CHECK(got.error().message ==
+        "GET " + server.url() +
+            "/api/v1/namespaces/default/configmaps/slow: timed out: no data for 1 s (idle timeout)");
+  CHECK(took >= 900ms);
+  CHECK(took < 3500ms);
 }
