@@ -96,7 +96,11 @@ EasyLists configure_easy(CURL* easy, const TransportOptions& options, const Http
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  // Over TLS, wait for a connection being set up to show whether it multiplexes (HTTP/2) rather
+  // than open another. Not over plain HTTP (no HTTP/2 there): a transfer waiting on a fresh
+  // HTTP/1.1 connection that carries a watch waits until the watch ends (libcurl 7.88), which
+  // held the first watch events of a recorder until it stopped.
+  if (request.url.starts_with("https://")) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
