@@ -1,5 +1,7 @@
 #include "kube/client.hpp"
 
+#include <rapidjson/reader.h>
+
 #include <charconv>
 
 #include "formats/json.hpp"
@@ -26,6 +28,85 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view text) {
 
 bool retriable_status(int status, bool idempotent) {
   return status == 429 || (idempotent && (status == 500 || status == 503 || status == 504));
+}
+
+// Finds, in one pass that builds nothing, the top-level apiVersion and kind strings and where the
+// top-level metadata object starts and ends in the text. Parsed iteratively (deep nesting costs no
+// native stack), where the handler sees a brace before the stream moves past it.
+class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLevelScan> {
+ public:
+  explicit TopLevelScan(const rapidjson::StringStream& stream) : m_stream(stream) {}
+
+  bool Default() {
+    if (m_depth == 1) m_key = Field::other;
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType length, bool) {
+    if (m_depth == 1 && m_key == Field::api_version) api_version.assign(s, length);
+    if (m_depth == 1 && m_key == Field::kind) kind.assign(s, length);
+    return Default();
+  }
+  bool Key(const char* s, rapidjson::SizeType length, bool) {
+    if (m_depth != 1) return true;
+    std::string_view key(s, length);
+    m_key = key == "apiVersion" ? Field::api_version
+            : key == "kind"     ? Field::kind
+            : key == "metadata" ? Field::metadata
+                                : Field::other;
+    return true;
+  }
+  bool StartObject() {
+    if (m_depth == 1 && m_key == Field::metadata) metadata_begin = m_stream.Tell();
+    ++m_depth;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --m_depth;
+    if (m_depth == 1 && m_key == Field::metadata) {
+      metadata_end = m_stream.Tell() + 1;
+      m_key = Field::other;
+    }
+    return true;
+  }
+  bool StartArray() {
+    ++m_depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --m_depth;
+    return Default();
+  }
+
+  std::string api_version, kind;
+  std::size_t metadata_begin = 0, metadata_end = 0;
+
+ private:
+  enum class Field { other, api_version, kind, metadata };
+  const rapidjson::StringStream& m_stream;
+  int m_depth = 0;
+  Field m_key = Field::other;
+};
+
+// An object answer as apiVersion, kind and metadata; nullopt when the text is not a plain JSON
+// object with a metadata object (the caller then parses it whole, and reports what is wrong).
+std::optional<formats::Value> metadata_only(const std::string& text) {
+  rapidjson::StringStream stream(text.c_str());
+  TopLevelScan scan(stream);
+  rapidjson::Reader reader;
+  if (reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(stream, scan)
+          .IsError())
+    return std::nullopt;
+  if (scan.metadata_end <= scan.metadata_begin || text[scan.metadata_begin] != '{' ||
+      text[scan.metadata_end - 1] != '}')
+    return std::nullopt;
+  auto metadata = formats::parse_json(
+      std::string_view(text).substr(scan.metadata_begin, scan.metadata_end - scan.metadata_begin));
+  if (!metadata) return std::nullopt;
+  formats::Value out = formats::Value::object();
+  if (!scan.api_version.empty()) out.set("apiVersion", std::move(scan.api_version));
+  if (!scan.kind.empty()) out.set("kind", std::move(scan.kind));
+  out.set("metadata", std::move(*metadata));
+  return out;
 }
 
 }  // namespace
@@ -119,13 +200,17 @@ Result<HttpResponse> Client::Impl::send(const Call& call) {
   }
 }
 
-Result<formats::Value> Client::Impl::send_json(const Call& call) {
+Result<formats::Value> Client::Impl::send_json(const Call& call, Answer answer) {
   auto response = send(call);
   if (!response) return fail(response.error());
   if (response->status < 200 || response->status >= 300) return fail(response_error(*response, where(call)));
   if (!is_json_content(response->content_type)) {
     return fail(ErrorKind::parse, where(call) + ": the answer is " + response->content_type +
                                       ", not JSON; the server URL does not look like a Kubernetes apiserver");
+  }
+  if (answer == Answer::none) return formats::Value();
+  if (answer == Answer::metadata) {
+    if (auto meta = metadata_only(response->body)) return std::move(*meta);
   }
   auto doc = formats::parse_json(response->body);
   if (!doc) return fail(with_context(doc.error(), where(call) + ": invalid JSON in the answer"));

@@ -76,6 +76,16 @@ struct DeleteOptions {
   std::string precondition_resource_version;  // "" = none
 };
 
+// How much of a write's answer the caller reads. On small objects, turning the whole answer into a
+// Value costs about as much as the rest of the request; a caller that needs only the new UID or
+// resourceVersion asks for metadata, one that needs nothing (a status write) for none. Errors
+// are read whole either way.
+enum class Answer {
+  object,    // the whole object the server returned
+  metadata,  // its apiVersion, kind and metadata (other fields may be left out)
+  none,      // nothing: a null Value
+};
+
 class Client {
  public:
   // A server without a scheme gets https:// when TLS settings are present, else http:// (as in
@@ -108,13 +118,14 @@ class Client {
                              std::string_view name, std::string_view subresource = {});
   // POST; the namespace is the argument's (the object's own metadata.namespace is not read).
   Result<formats::Value> create(const ApiResource& resource, std::string_view namespace_name,
-                                const formats::Value& object);
+                                const formats::Value& object, Answer answer = Answer::object);
   // PUT to the object's metadata.name; pass subresource "status" to write status.
   Result<formats::Value> update(const ApiResource& resource, std::string_view namespace_name,
-                                const formats::Value& object, std::string_view subresource = {});
+                                const formats::Value& object, std::string_view subresource = {},
+                                Answer answer = Answer::object);
   Result<formats::Value> patch(const ApiResource& resource, std::string_view namespace_name,
                                std::string_view name, formats::PatchType type, const formats::Value& patch,
-                               std::string_view subresource = {});
+                               std::string_view subresource = {}, Answer answer = Answer::object);
   // DELETE; returns what the server answered (the object, or a Status).
   Result<formats::Value> remove(const ApiResource& resource, std::string_view namespace_name,
                                 std::string_view name, const DeleteOptions& options = {});

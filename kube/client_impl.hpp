@@ -29,8 +29,9 @@ struct Client::Impl {
   Result<HttpRequest> build(const Call& call);
   // Sends with retries (see client.hpp); returns any HTTP answer, or the last transport Error.
   Result<HttpResponse> send(const Call& call);
-  // send(), then a 2xx JSON answer as a Value; anything else is an Error naming the request.
-  Result<formats::Value> send_json(const Call& call);
+  // send(), then a 2xx JSON answer as a Value (as much of it as `answer` asks for); anything else
+  // is an Error naming the request.
+  Result<formats::Value> send_json(const Call& call, Answer answer = Answer::object);
   // The delay before retry number `attempt` (0-based): exponential with jitter.
   std::chrono::nanoseconds backoff(int attempt);
   std::string where(const Call& call) const { return call.method + " " + call.path; }

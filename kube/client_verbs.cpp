@@ -76,18 +76,18 @@ Result<Value> Client::get(const ApiResource& resource, std::string_view namespac
 }
 
 Result<Value> Client::create(const ApiResource& resource, std::string_view namespace_name,
-                             const Value& object) {
+                             const Value& object, Answer answer) {
   if (auto ok = check_namespace(resource, namespace_name, "create"); !ok) return fail(ok.error());
   Call call;
   call.method = "POST";
   call.path = resource_path(resource, namespace_name);
   call.body = formats::to_json(object);
   call.content_type = "application/json";
-  return m_impl->send_json(call);
+  return m_impl->send_json(call, answer);
 }
 
 Result<Value> Client::update(const ApiResource& resource, std::string_view namespace_name,
-                             const Value& object, std::string_view subresource) {
+                             const Value& object, std::string_view subresource, Answer answer) {
   if (auto ok = check_namespace(resource, namespace_name, "update"); !ok) return fail(ok.error());
   std::string_view name = object.string_at({"metadata", "name"});
   if (name.empty())
@@ -98,19 +98,19 @@ Result<Value> Client::update(const ApiResource& resource, std::string_view names
   call.path = resource_path(resource, namespace_name, name, subresource);
   call.body = formats::to_json(object);
   call.content_type = "application/json";
-  return m_impl->send_json(call);
+  return m_impl->send_json(call, answer);
 }
 
 Result<Value> Client::patch(const ApiResource& resource, std::string_view namespace_name,
                             std::string_view name, formats::PatchType type, const Value& patch,
-                            std::string_view subresource) {
+                            std::string_view subresource, Answer answer) {
   if (auto ok = check_namespace(resource, namespace_name, "patch"); !ok) return fail(ok.error());
   Call call;
   call.method = "PATCH";
   call.path = resource_path(resource, namespace_name, name, subresource);
   call.body = formats::to_json(patch);
   call.content_type = std::string(formats::content_type(type));
-  return m_impl->send_json(call);
+  return m_impl->send_json(call, answer);
 }
 
 Result<Value> Client::remove(const ApiResource& resource, std::string_view namespace_name,

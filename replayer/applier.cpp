@@ -111,13 +111,14 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
 }
 
 bool Applier::send_create(Creating& c) {
-  auto created = m_client.create(c.resource, c.ns, c.object);
+  // Only the new UID is read from the answer (the status write needs nothing from it).
+  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
   // The namespace may be a moment away: its create recorded just after this one (each resource's
   // watch is stamped on its own) is in flight. Bounded, so a namespace that never comes fails.
   auto deadline = m_clock->now() + k_namespace_wait;
   while (!created && is_not_found(created.error()) && !c.ns.empty() && m_clock->now() < deadline) {
     sleep(k_poll / 2);
-    created = m_client.create(c.resource, c.ns, c.object);
+    created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
   }
   if (!created) {
     if (already_exists(created.error())) return on_existing(c);
@@ -126,7 +127,7 @@ bool Applier::send_create(Creating& c) {
   }
   mapped(c, *created);
   m_summary.count(counted_name(c.resource), Outcome::created);
-  if (!c.status.is_null()) write_status(c, std::move(*created));
+  if (!c.status.is_null()) write_status(c);
   if (c.resource.kind == "CustomResourceDefinition")
     wait_established(c.object.string_at({"metadata", "name"}));
   return true;
@@ -161,11 +162,11 @@ bool Applier::update_existing(Creating& c) {
     }
     formats::Value object = c.object;
     object["metadata"].set("resourceVersion", existing->string_at({"metadata", "resourceVersion"}));
-    auto updated = m_client.update(c.resource, c.ns, object);
+    auto updated = m_client.update(c.resource, c.ns, object, {}, kube::Answer::metadata);
     if (updated) {
       mapped(c, *updated);
       m_summary.count(counted_name(c.resource), Outcome::patched);
-      if (!c.status.is_null()) write_status(c, std::move(*updated));
+      if (!c.status.is_null()) write_status(c);
       return true;
     }
     if (!is_conflict(updated.error()) || attempt >= k_conflict_retries) {
@@ -193,34 +194,37 @@ bool Applier::recreate(Creating& c) {
     }
     sleep(k_poll);
   }
-  auto created = m_client.create(c.resource, c.ns, c.object);
+  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
   if (!created) {
     failed(c.resource, "recreate " + c.label, created.error());
     return false;
   }
   mapped(c, *created);
   m_summary.count(counted_name(c.resource), Outcome::created);
-  if (!c.status.is_null()) write_status(c, std::move(*created));
+  if (!c.status.is_null()) write_status(c);
   return true;
 }
 
-void Applier::write_status(Creating& c, formats::Value current) {
+// The recorded status replaces the target's whole status, as a PUT of the object with it would: a
+// JSON patch that adds /status (add replaces an existing member). The body is the status alone, not
+// the object, and with no resourceVersion to hold to there is no conflict to retry after a GET.
+void Applier::write_status(Creating& c) {
   std::string name(c.object.string_at({"metadata", "name"}));
+  formats::Value op = formats::Value::object();
+  op.set("op", "add");
+  op.set("path", "/status");
+  op.set("value", std::move(c.status));
+  formats::Value patch = formats::Value::array();
+  patch.push_back(std::move(op));
   for (int attempt = 0;; ++attempt) {
-    current.set("status", c.status);
-    auto updated = m_client.update(c.resource, c.ns, current, "status");
-    if (updated) return;
-    if (auto key = ownerref::key_of(c.object); key && collected_by_target(*key, updated.error())) return;
-    if (!is_conflict(updated.error()) || attempt >= k_conflict_retries) {
-      m_summary.error("write status of " + c.label + ": " + updated.error().message);
+    auto patched =
+        m_client.patch(c.resource, c.ns, name, formats::PatchType::json, patch, "status", kube::Answer::none);
+    if (patched) return;
+    if (auto key = ownerref::key_of(c.object); key && collected_by_target(*key, patched.error())) return;
+    if (!is_conflict(patched.error()) || attempt >= k_conflict_retries) {
+      m_summary.error("write status of " + c.label + ": " + patched.error().message);
       return;
     }
-    auto fresh = m_client.get(c.resource, c.ns, name);
-    if (!fresh) {
-      m_summary.error("write status of " + c.label + ": " + fresh.error().message);
-      return;
-    }
-    current = std::move(*fresh);
   }
 }
 

@@ -55,7 +55,7 @@ class Applier {
   bool on_existing(Creating& c);
   bool update_existing(Creating& c);
   bool recreate(Creating& c);
-  void write_status(Creating& c, formats::Value current);
+  void write_status(Creating& c);
   void mapped(const Creating& c, const formats::Value& target_object);
   void failed(const kube::ApiResource& resource, const std::string& what, const Error& error);
   bool collected_by_target(const ownerref::ObjectKey& key, const Error& error) const;

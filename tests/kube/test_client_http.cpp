@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "formats/json.hpp"
 #include "kube/client.hpp"
 #include "kube/rate_limiter.hpp"
 #include "tests/kube/helpers.hpp"
@@ -351,4 +352,54 @@ TEST_CASE("a request whose answer stalls fails after the idle timeout") {
             "/api/v1/namespaces/default/configmaps/slow: timed out: no data for 1 s (idle timeout)");
   CHECK(took >= 900ms);
   CHECK(took < 3500ms);
+}
+
+TEST_CASE("a write's answer is read whole, as metadata only, or not at all") {
+  // Fields around metadata, nesting, escapes and spaces: what metadata-only reading must get right.
+  const std::string answer =
+      R"( { "spec" : {"metadata":{"name":"not-this"},"list":[{"a":[1,2,{"b":{}}]}]}, "apiVersion":"v1",)"
+      R"( "kind":"ConfigMap", "metadata" : { "name" : "x", "uid" : "u-1", "labels":{"a\"b":"c}d"},)"
+      R"( "resourceVersion":"42", "ownerReferences":[{"uid":"o"}] } , "data" : {"k":"v \\ }"},)"
+      R"( "status":{"n":1.5e3} } )";
+  ScriptedServer server;
+  server.http().Post("/api/v1/namespaces/default/configmaps",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       res.status = 201;
+                       res.set_content(answer, "application/json");
+                     });
+  server.http().Put("/api/v1/namespaces/default/configmaps/x",
+                    [&](const httplib::Request&, httplib::Response& res) {
+                      res.set_content(R"({"kind":"ConfigMap","apiVersion":"v1"})", "application/json");
+                    });
+  server.http().Patch("/api/v1/namespaces/default/configmaps/x/status",
+                      [&](const httplib::Request&, httplib::Response& res) {
+                        res.status = 409;
+                        res.set_content(k_exists, "application/json");
+                      });
+  server.start();
+  auto client = make_client(server.url());
+  formats::Value object = formats::Value::object();
+  object["metadata"].set("name", "x");
+  auto whole = client->create(k_configmaps, "default", object);
+  REQUIRE(whole);
+  auto meta = client->create(k_configmaps, "default", object, Answer::metadata);
+  REQUIRE(meta);
+  formats::Value expected = formats::Value::object();
+  expected.set("apiVersion", "v1");
+  expected.set("kind", "ConfigMap");
+  expected.set("metadata", *whole->find("metadata"));
+  CHECK(formats::to_json(*meta) == formats::to_json(expected));
+  CHECK(meta->string_at({"metadata", "labels", "a\"b"}) == "c}d");
+  auto none = client->create(k_configmaps, "default", object, Answer::none);
+  REQUIRE(none);
+  CHECK(none->is_null());
+  // No metadata in the answer: metadata-only reading falls back to the whole answer.
+  auto fallback = client->update(k_configmaps, "default", object, {}, Answer::metadata);
+  REQUIRE(fallback);
+  CHECK(fallback->string_at({"kind"}) == "ConfigMap");
+  // An error is read whole whatever the caller asked for.
+  auto refused =
+      client->patch(k_configmaps, "default", "x", formats::PatchType::merge, object, "status", Answer::none);
+  REQUIRE(!refused);
+  CHECK(refused.error().reason == "AlreadyExists");
 }
