@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "kube/http1.hpp"
 #include "kube/transport_setup.hpp"
 
 namespace ktape::kube {
@@ -454,7 +455,7 @@ Result<HttpResponse> EasyPool::perform(const HttpRequest& request) {
 class CurlTransport final : public Transport {
  public:
   CurlTransport(std::shared_ptr<IoLoop> loop, const TransportOptions& options)
-      : m_loop(std::move(loop)), m_options(options), m_pool(m_options) {
+      : m_loop(std::move(loop)), m_options(options), m_pool(m_options), m_http1(m_options.connect_timeout) {
     m_thread = std::thread([loop = m_loop] { loop->run(); });
   }
   ~CurlTransport() override {
@@ -464,6 +465,7 @@ class CurlTransport final : public Transport {
 
   Result<HttpResponse> perform(HttpRequest request) override {
     // Over TLS, requests share the I/O thread's connection so that HTTP/2 multiplexes them.
+    if (Http1Pool::handles(request, m_options)) return m_http1.perform(request);
     if (!request.url.starts_with("https://")) return m_pool.perform(request);
     auto transfer = std::make_shared<TransferImpl>(std::move(request), m_loop, true);
     m_loop->post({Command::Kind::add, transfer});
@@ -480,6 +482,7 @@ class CurlTransport final : public Transport {
   std::shared_ptr<IoLoop> m_loop;
   TransportOptions m_options;
   EasyPool m_pool;
+  Http1Pool m_http1;
   std::thread m_thread;
 };
 

@@ -1,12 +1,13 @@
 #pragma once
-// HTTP transport over libcurl. Over TLS, one curl multi handle driven by one I/O thread owns the
-// connection pool of a target: it negotiates HTTP/2 when the server offers it and multiplexes
-// every request (watches included) on one connection. Plain-HTTP request/response (perform() of an
-// http:// URL) runs on the calling thread instead, a blocking transfer on a pooled curl handle that
-// keeps its HTTP/1.1 connection alive for the next request: with nothing to multiplex, this saves
-// the hand-over to the I/O thread and back. Watches (start()) always go through the I/O thread.
-// Compressed answers (gzip, zstd, brotli) are accepted and decoded. libcurl stays behind this
-// header.
+// HTTP transport. Over TLS, one curl multi handle driven by one I/O thread owns the connection
+// pool of a target: it negotiates HTTP/2 when the server offers it and multiplexes every request
+// (watches included) on one connection. Plain-HTTP request/response (perform() of an http://
+// URL) runs on the calling thread instead, over HTTP/1.1 connections kept alive between requests:
+// a small client of its own (kube/http1.hpp) when no proxy, basic auth or whole-transfer timeout
+// is involved, else a blocking libcurl transfer on a pooled handle. With nothing to multiplex,
+// this saves the hand-over to the I/O thread and back. Watches (start()) always go through the
+// I/O thread. Compressed answers (gzip, zstd, brotli) are accepted and decoded from libcurl's
+// transfers (the plain-HTTP client asks for none). libcurl stays behind this header.
 //
 // A Transport is thread-safe: any thread may start transfers; each Transfer is read by one thread.
 #include <chrono>

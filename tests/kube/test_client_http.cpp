@@ -403,3 +403,37 @@ TEST_CASE("a write's answer is read whole, as metadata only, or not at all") {
   REQUIRE(!refused);
   CHECK(refused.error().reason == "AlreadyExists");
 }
+
+TEST_CASE("a kept-alive connection the server closed is replaced, and the POST is sent once") {
+  ScriptedServer server;
+  int posts = 0;
+  std::set<int> ports;
+  server.http().set_keep_alive_timeout(1);  // the server closes idle connections after 1 s
+  server.http().Post(
+      "/api/v1/namespaces/default/configmaps", [&](const httplib::Request& req, httplib::Response& res) {
+        ++posts;
+        ports.insert(req.remote_port);
+        res.status = 201;
+        res.set_chunked_content_provider("application/json", [](std::size_t, httplib::DataSink& sink) {
+          std::string part1 = R"({"kind":"ConfigMap","apiVersion":"v1",)";
+          std::string part2 = R"("metadata":{"name":"x","uid":"u-1"}})";
+          sink.write(part1.data(), part1.size());
+          sink.write(part2.data(), part2.size());
+          sink.done();
+          return true;
+        });
+      });
+  server.start();
+  auto client = make_client(server.url(), nullptr, 0);  // no retries by the client layer
+  formats::Value object = formats::Value::object();
+  object["metadata"].set("name", "x");
+  auto first = client->create(k_configmaps, "default", object);
+  REQUIRE(first);
+  CHECK(first->string_at({"metadata", "uid"}) == "u-1");
+  std::this_thread::sleep_for(1500ms);
+  auto second = client->create(k_configmaps, "default", object, Answer::metadata);
+  REQUIRE(second);
+  CHECK(second->string_at({"metadata", "uid"}) == "u-1");
+  CHECK(posts == 2);
+  CHECK(ports.size() == 2);
+}
