@@ -120,17 +120,27 @@ Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) 
   if (!reader) return fail(reader.error());
   Preflight result;
   Findings findings;
+  // Parsing the file is most of a snapshot replay's own work: the snapshot section is kept for the
+  // replay until an event shows that the replay reads the file again anyway.
+  bool keep = true, in_snapshot = true;
   while (true) {
     auto entry = reader->next();
     if (!entry) {
       result.warnings.push_back(entry.error().message + " (what comes before it is replayed)");
+      if (in_snapshot) result.snapshot_error = entry.error();
       break;
     }
     if (!*entry) break;
     if ((*entry)->kind == formats::RecordingEntry::Kind::object) {
       ++result.objects;
       note_object(findings, catalog, *filter, (*entry)->object, true, std::nullopt, result);
+      if (keep && in_snapshot) result.snapshot.push_back(std::move((*entry)->object));
       continue;
+    }
+    in_snapshot = false;
+    if (keep && !options.snapshot_only) {
+      keep = false;
+      result.snapshot = {};
     }
     const auto& event = (*entry)->event;
     if (options.snapshot_only || (options.to && std::chrono::nanoseconds(event.duration_ns) > *options.to))
@@ -139,6 +149,8 @@ Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) 
     note_event(findings, catalog, *filter, event, result);
   }
   evaluate(findings, client, catalog, result);
+  result.snapshot_kept = keep;
+  if (!keep) result.snapshot_error.reset();
   return result;
 }
 

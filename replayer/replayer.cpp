@@ -50,13 +50,25 @@ Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options,
   for (const auto& p : pre->problems) run.summary.problem(p);
   for (const auto& w : pre->warnings) run.log("warning: " + w);
 
-  auto base = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
-  auto reader =
-      formats::RecordingReader::open(options.path, {formats::TimePoint(base.time_since_epoch()), 4096});
-  if (!reader) return fail(reader.error());
   std::vector<formats::Value> objects;
   bool broken = false;
-  auto first = read_snapshot(run, *reader, objects, broken);
+  std::optional<formats::RecordingReader> reader;
+  std::optional<formats::RecordingEntry> first;
+  if (pre->snapshot_kept) {
+    // No event follows that needs the file again: the pre-flight read is the only one.
+    objects = std::move(pre->snapshot);
+    if (pre->snapshot_error) {
+      run.summary.error(pre->snapshot_error->message + " (replayed what came before it)");
+      broken = true;
+    }
+  } else {
+    auto base = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+    auto opened =
+        formats::RecordingReader::open(options.path, {formats::TimePoint(base.time_since_epoch()), 4096});
+    if (!opened) return fail(opened.error());
+    reader.emplace(std::move(*opened));
+    first = read_snapshot(run, *reader, objects, broken);
+  }
   run.log("snapshot: " + std::to_string(objects.size()) + " objects");
   run_snapshot(run, std::move(objects));
   if (!options.snapshot_only && !broken && !controls.stop) {
@@ -64,7 +76,7 @@ Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options,
     std::snprintf(speed, sizeof speed, "%gx", options.speed);
     run.log(options.speed > 0 ? "events: replaying at speed " + std::string(speed)
                               : std::string("events: replaying as fast as possible"));
-    run_events(run, *reader, std::move(first));
+    if (reader) run_events(run, *reader, std::move(first));  // else the file has no events
   }
 
   SummaryReport report = run.summary.report();

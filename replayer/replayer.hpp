@@ -38,6 +38,12 @@ struct Preflight {
   // create of a UID). A child in the event section waits for an owner found here however late
   // its create comes; an owner not found here is dangling at once.
   std::unordered_map<std::string, FileObject> creates;
+  // The snapshot section as read, when the replay needs no second read of the file for it: the
+  // file has no events, or only the snapshot is replayed (snapshot_kept). `snapshot_error`: the
+  // read error that ended the section, if the file breaks off inside it.
+  bool snapshot_kept = false;
+  std::vector<formats::Value> snapshot;
+  std::optional<Error> snapshot_error;
 };
 
 // Reads the recording once and checks it against the target's discovery (and, for namespaces the
