@@ -30,9 +30,9 @@ bool retriable_status(int status, bool idempotent) {
   return status == 429 || (idempotent && (status == 500 || status == 503 || status == 504));
 }
 
-// Finds, in one pass that builds nothing, the top-level apiVersion and kind strings and where the
-// top-level metadata object starts and ends in the text. Parsed iteratively (deep nesting costs no
-// native stack), where the handler sees a brace before the stream moves past it.
+// Finds, in one pass that builds nothing, the top-level apiVersion and kind strings, where the
+// top-level metadata object starts and ends in the text, and the identity strings in it. Parsed iteratively
+// (deep nesting costs no native stack), where the handler sees a brace before the stream moves past it.
 class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLevelScan> {
  public:
   explicit TopLevelScan(const rapidjson::StringStream& stream) : m_stream(stream) {}
@@ -44,9 +44,16 @@ class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopL
   bool String(const char* s, rapidjson::SizeType length, bool) {
     if (m_depth == 1 && m_key == Field::api_version) api_version.assign(s, length);
     if (m_depth == 1 && m_key == Field::kind) kind.assign(s, length);
+    if (m_depth == 2 && m_in_metadata && m_identity_key != nullptr)
+      identity.emplace_back(m_identity_key, std::string(s, length));
     return Default();
   }
   bool Key(const char* s, rapidjson::SizeType length, bool) {
+    if (m_depth == 2 && m_in_metadata) {
+      m_identity_key = nullptr;
+      for (const char* name : {"name", "namespace", "uid", "resourceVersion"})
+        if (std::string_view(s, length) == name) m_identity_key = name;
+    }
     if (m_depth != 1) return true;
     std::string_view key(s, length);
     m_key = key == "apiVersion" ? Field::api_version
@@ -56,7 +63,10 @@ class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopL
     return true;
   }
   bool StartObject() {
-    if (m_depth == 1 && m_key == Field::metadata) metadata_begin = m_stream.Tell();
+    if (m_depth == 1 && m_key == Field::metadata) {
+      metadata_begin = m_stream.Tell();
+      m_in_metadata = true;
+    }
     ++m_depth;
     return true;
   }
@@ -65,6 +75,7 @@ class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopL
     if (m_depth == 1 && m_key == Field::metadata) {
       metadata_end = m_stream.Tell() + 1;
       m_key = Field::other;
+      m_in_metadata = false;
     }
     return true;
   }
@@ -79,17 +90,22 @@ class TopLevelScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopL
 
   std::string api_version, kind;
   std::size_t metadata_begin = 0, metadata_end = 0;
+  std::vector<std::pair<const char*, std::string>>
+      identity;  // metadata's name, namespace, uid, resourceVersion
 
  private:
   enum class Field { other, api_version, kind, metadata };
   const rapidjson::StringStream& m_stream;
   int m_depth = 0;
   Field m_key = Field::other;
+  bool m_in_metadata = false;
+  const char* m_identity_key = nullptr;  // the metadata key whose string value is identity
 };
 
-// An object answer as apiVersion, kind and metadata; nullopt when the text is not a plain JSON
-// object with a metadata object (the caller then parses it whole, and reports what is wrong).
-std::optional<formats::Value> metadata_only(const std::string& text) {
+// An object answer as apiVersion, kind and metadata (or only metadata's identity strings, for
+// Answer::identity); nullopt when the text is not a plain JSON object with a metadata object (the
+// caller then parses it whole, and reports what is wrong).
+std::optional<formats::Value> metadata_only(const std::string& text, Answer answer) {
   rapidjson::StringStream stream(text.c_str());
   TopLevelScan scan(stream);
   rapidjson::Reader reader;
@@ -99,6 +115,14 @@ std::optional<formats::Value> metadata_only(const std::string& text) {
   if (scan.metadata_end <= scan.metadata_begin || text[scan.metadata_begin] != '{' ||
       text[scan.metadata_end - 1] != '}')
     return std::nullopt;
+  if (answer == Answer::identity) {
+    formats::Value out = formats::Value::object();
+    if (!scan.api_version.empty()) out.set("apiVersion", std::move(scan.api_version));
+    if (!scan.kind.empty()) out.set("kind", std::move(scan.kind));
+    formats::Value& metadata = out["metadata"] = formats::Value::object();
+    for (auto& [key, value] : scan.identity) metadata.set(key, std::move(value));
+    return out;
+  }
   auto metadata = formats::parse_json(
       std::string_view(text).substr(scan.metadata_begin, scan.metadata_end - scan.metadata_begin));
   if (!metadata) return std::nullopt;
@@ -209,8 +233,8 @@ Result<formats::Value> Client::Impl::send_json(const Call& call, Answer answer) 
                                       ", not JSON; the server URL does not look like a Kubernetes apiserver");
   }
   if (answer == Answer::none) return formats::Value();
-  if (answer == Answer::metadata) {
-    if (auto meta = metadata_only(response->body)) return std::move(*meta);
+  if (answer == Answer::metadata || answer == Answer::identity) {
+    if (auto meta = metadata_only(response->body, answer)) return std::move(*meta);
   }
   auto doc = formats::parse_json(response->body);
   if (!doc) return fail(with_context(doc.error(), where(call) + ": invalid JSON in the answer"));

@@ -78,11 +78,12 @@ struct DeleteOptions {
 
 // How much of a write's answer the caller reads. On small objects, turning the whole answer into a
 // Value costs about as much as the rest of the request; a caller that needs only the new UID or
-// resourceVersion asks for metadata, one that needs nothing (a status write) for none. Errors
-// are read whole either way.
+// resourceVersion asks for identity, one that needs nothing (a status write) for none. Errors
+// are read whole either way. When an answer has no metadata object, it is read whole.
 enum class Answer {
   object,    // the whole object the server returned
   metadata,  // its apiVersion, kind and metadata (other fields may be left out)
+  identity,  // its apiVersion, kind and metadata's name, namespace, uid and resourceVersion
   none,      // nothing: a null Value
 };
 

@@ -112,13 +112,13 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
 
 bool Applier::send_create(Creating& c) {
   // Only the new UID is read from the answer (the status write needs nothing from it).
-  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
+  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::identity);
   // The namespace may be a moment away: its create recorded just after this one (each resource's
   // watch is stamped on its own) is in flight. Bounded, so a namespace that never comes fails.
   auto deadline = m_clock->now() + k_namespace_wait;
   while (!created && is_not_found(created.error()) && !c.ns.empty() && m_clock->now() < deadline) {
     sleep(k_poll / 2);
-    created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
+    created = m_client.create(c.resource, c.ns, c.object, kube::Answer::identity);
   }
   if (!created) {
     if (already_exists(created.error())) return on_existing(c);
@@ -162,7 +162,7 @@ bool Applier::update_existing(Creating& c) {
     }
     formats::Value object = c.object;
     object["metadata"].set("resourceVersion", existing->string_at({"metadata", "resourceVersion"}));
-    auto updated = m_client.update(c.resource, c.ns, object, {}, kube::Answer::metadata);
+    auto updated = m_client.update(c.resource, c.ns, object, {}, kube::Answer::identity);
     if (updated) {
       mapped(c, *updated);
       m_summary.count(counted_name(c.resource), Outcome::patched);
@@ -194,7 +194,7 @@ bool Applier::recreate(Creating& c) {
     }
     sleep(k_poll);
   }
-  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::metadata);
+  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::identity);
   if (!created) {
     failed(c.resource, "recreate " + c.label, created.error());
     return false;

@@ -354,7 +354,7 @@ TEST_CASE("a request whose answer stalls fails after the idle timeout") {
   CHECK(took < 3500ms);
 }
 
-TEST_CASE("a write's answer is read whole, as metadata only, or not at all") {
+TEST_CASE("a write's answer is read whole, as metadata or identity only, or not at all") {
   // Fields around metadata, nesting, escapes and spaces: what metadata-only reading must get right.
   const std::string answer =
       R"( { "spec" : {"metadata":{"name":"not-this"},"list":[{"a":[1,2,{"b":{}}]}]}, "apiVersion":"v1",)"
@@ -390,6 +390,12 @@ TEST_CASE("a write's answer is read whole, as metadata only, or not at all") {
   expected.set("metadata", *whole->find("metadata"));
   CHECK(formats::to_json(*meta) == formats::to_json(expected));
   CHECK(meta->string_at({"metadata", "labels", "a\"b"}) == "c}d");
+  // Identity: the strings that name the object and its version, none of the rest.
+  auto identity = client->create(k_configmaps, "default", object, Answer::identity);
+  REQUIRE(identity);
+  CHECK(
+      formats::to_json(*identity) ==
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","uid":"u-1","resourceVersion":"42"}})");
   auto none = client->create(k_configmaps, "default", object, Answer::none);
   REQUIRE(none);
   CHECK(none->is_null());
