@@ -204,14 +204,25 @@ TEST_CASE("record: watches closed every second, and an apiserver restart's 410s,
   auto more =
       home.ktape("workload --cluster churn --seed 12 --prefix more --namespaces 1 --operations 100 --rate 0");
   REQUIRE_MESSAGE(more.code == 0, more.err);
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Each resource's loop may still be in its backoff after the restart (800 ms doubling, up to
+  // 30 s when the restart is slow on a loaded machine): stop once the flushed file holds the
+  // cluster's state, or after a minute (then the comparison below says what is missing).
+  auto kinds = plurals(home, "churn");
+  eventually(
+      [&] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        auto now = rebuild(path, kinds);
+        if (!now.header) return false;
+        const auto& objects = now.state.objects();
+        return objects == cluster_state(home, "churn", now.header->selection["resources"], objects);
+      },
+      std::chrono::seconds(60));
   recorder.signal(SIGINT);
   REQUIRE(recorder.wait() == 0);
   auto summary = slurp(recorder.err);
   INFO(summary);
   CHECK(relists(summary) > 0);
 
-  auto kinds = plurals(home, "churn");
   auto replayed = rebuild(path, kinds);
   CHECK_FALSE(replayed.error);
   const auto& recorded = replayed.state.objects();
