@@ -30,7 +30,49 @@ int connect_raw(std::uint16_t port) {
   }
   return fd;
 }
+
+void send_all(int fd, const std::string& text) {
+  for (std::size_t at = 0; at < text.size();) {
+    ssize_t n = ::send(fd, text.data() + at, text.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    at += static_cast<std::size_t>(n);
+  }
+}
+
+// Reads from `fd` into `in` until it holds `marker` (true) or the connection ends (false).
+bool read_until(int fd, std::string& in, std::string_view marker) {
+  char buf[4096];
+  while (in.find(marker) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  return true;
+}
 }  // namespace
+
+TEST_CASE("a keep-alive connection serves requests after a watch that timed out") {
+  Cluster c;
+  std::string rv = rv_of(c.post(k_cms, configmap("before")));
+  int fd = connect_raw(c.server->port());
+  REQUIRE(fd >= 0);
+  std::string in;
+  for (const char* name : {"during-1", "during-2"}) {
+    send_all(fd, "GET " + k_cms + "?watch=1&timeoutSeconds=1&resourceVersion=" + rv +
+                     " HTTP/1.1\r\nHost: x\r\n\r\n");
+    Reply created = c.post(k_cms, configmap(name));
+    REQUIRE(created.status == 201);
+    REQUIRE(read_until(fd, in, "\r\n0\r\n\r\n"));  // the stream's last chunk
+    CHECK(in.starts_with("HTTP/1.1 200 OK"));
+    CHECK(in.find(std::string("\"name\":\"") + name + "\"") != std::string::npos);
+    rv = rv_of(created);
+    in.clear();
+  }
+  send_all(fd, "GET " + k_cms + "/during-2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(read_until(fd, in, "\"name\":\"during-2\""));
+  CHECK(in.starts_with("HTTP/1.1 200 OK"));
+  ::close(fd);
+}
 
 TEST_CASE("a watch from a resourceVersion gets every event after it, in order") {
   Cluster c;
