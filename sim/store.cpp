@@ -1,6 +1,7 @@
 #include "sim/store.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "formats/json.hpp"
 #include "sim/object_util.hpp"
@@ -22,13 +23,12 @@ bool is_crds(const ResourceInfo& info) {
   return info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions";
 }
 
-EntryPtr make_entry(const Value& object, std::uint64_t rv) {
+// The fields the store indexes; ns, name and uid from metadata.
+std::shared_ptr<Entry> make_entry(const Value& object) {
   auto e = std::make_shared<Entry>();
   e->ns = detail::metadata_string(object, "namespace");
   e->name = detail::metadata_string(object, "name");
   e->uid = detail::metadata_string(object, "uid");
-  e->rv = rv;
-  e->json = std::make_shared<const std::string>(formats::to_json(object));
   if (const Value* labels = object.at({"metadata", "labels"}); labels && labels->is_object()) {
     for (const auto& m : labels->as_object()) {
       e->labels.emplace_back(m.key, m.value.is_string() ? m.value.as_string() : formats::to_json(m.value));
@@ -48,6 +48,41 @@ EntryPtr make_entry(const Value& object, std::uint64_t rv) {
   e->deleting = object.at({"metadata", "deletionTimestamp"}) != nullptr &&
                 !object.at({"metadata", "deletionTimestamp"})->is_null();
   return e;
+}
+
+// Appends the members of `object` as formats::to_json writes them; `inner(key, value)` may write
+// a member's value itself (returning true) instead.
+template <class Inner>
+void append_members(std::string& out, const Value& object, Inner&& inner) {
+  out += '{';
+  bool first = true;
+  for (const formats::Member& m : object.as_object()) {
+    if (!first) out += ',';
+    first = false;
+    formats::append_json_string(out, m.key);
+    out += ':';
+    if (!inner(m.key, m.value)) formats::append_json(out, m.value);
+  }
+  out += '}';
+}
+
+// Compact JSON of `object` (as formats::to_json) whose first metadata.resourceVersion is the
+// empty string; returns the offset between that string's quotes.
+std::size_t append_with_rv_hole(std::string& out, const Value& object) {
+  std::size_t hole = std::string::npos;
+  bool in_meta = false;
+  append_members(out, object, [&](const std::string& key, const Value& meta) {
+    if (in_meta || key != "metadata" || !meta.is_object()) return false;
+    in_meta = true;
+    append_members(out, meta, [&](const std::string& field, const Value&) {
+      if (hole != std::string::npos || field != "resourceVersion") return false;
+      out += "\"\"";
+      hole = out.size() - 1;
+      return true;
+    });
+    return true;
+  });
+  return hole;
 }
 
 std::string field_value(const Entry& entry, const std::string& path) {
@@ -252,10 +287,30 @@ ApiResult<ListPage> Store::list(const ResourceInfo& info, const ListFilter& filt
   return page;
 }
 
+Store::Prepared Store::prepare(Value& object) {
+  // Objects of a few KB are common; reserving skips the first doublings of the text.
+  constexpr std::size_t k_json_reserve = 4096;
+  detail::metadata_of(object).set("resourceVersion", "");
+  Prepared p;
+  p.entry = make_entry(object);
+  p.json = std::make_shared<std::string>();
+  p.json->reserve(k_json_reserve);
+  p.rv_at = append_with_rv_hole(*p.json, object);
+  return p;
+}
+
 EntryPtr Store::commit_put(Storage& s, Value object, EventType type, EntryPtr prev) {
+  return commit_prepared(s, prepare(object), type, prev);
+}
+
+EntryPtr Store::commit_prepared(Storage& s, Prepared p, EventType type, EntryPtr prev) {
   ++m_rv;
-  detail::metadata_of(object).set("resourceVersion", std::to_string(m_rv));
-  EntryPtr e = make_entry(object, m_rv);
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof digits, m_rv).ptr;
+  p.json->insert(p.rv_at, digits, static_cast<std::size_t>(end - digits));
+  p.entry->rv = m_rv;
+  p.entry->json = std::move(p.json);
+  EntryPtr e = std::move(p.entry);
   std::string key = e->key();
   s.objects[key] = e;
   if (prev) index_owners(prev, s.id, false);

@@ -186,10 +186,23 @@ class Store {
     std::string key;
   };
 
+  // An object made ready to store without the lock (the costly part of a write: serializing it
+  // and reading its indexed fields): its Entry and JSON, but for the resourceVersion, whose
+  // digits go at `rv_at` (between the quotes of metadata.resourceVersion).
+  struct Prepared {
+    std::shared_ptr<Entry> entry;
+    std::shared_ptr<std::string> json;
+    std::size_t rv_at = 0;
+  };
+  // Sets metadata.resourceVersion of `object` to "" (the hole).
+  static Prepared prepare(formats::Value& object);
+
   // Everything below is called with m_mu held exclusively.
   Storage* storage_locked(const ResourceInfo& info) const;
   Storage* storage_by_id(int id) const;
   EntryPtr commit_put(Storage& s, formats::Value object, EventType type, EntryPtr prev);
+  // Takes the next resourceVersion and stores `p` (from prepare()) with it.
+  EntryPtr commit_prepared(Storage& s, Prepared p, EventType type, EntryPtr prev);
   EntryPtr commit_remove(Storage& s, EntryPtr prev);  // by value: callers pass map slots it erases
   ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation);
   ApiResult<EntryPtr> modify_locked(Storage& s, const EntryPtr& current, Subresource sub,

@@ -108,33 +108,40 @@ ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& n
           err_invalid(info.kind, detail::metadata_string(object, "name"), "spec", served.error().message));
     set_crd_status(object);
   }
-  std::unique_lock lock(m_mu);
-  Storage* s = storage_locked(info);
-  if (!s) return tl::unexpected(err_unknown_resource());
+  // Everything but the checks against the stored state happens before the lock is taken: the
+  // object is serialized once, with a hole for its resourceVersion.
   Value& meta = detail::metadata_of(object);
   std::string name = detail::metadata_string(object, "name");
   if (info.namespaced) {
-    Storage* nss = m_storages.at("/namespaces").get();
-    auto it = nss->objects.find("/" + ns);
-    if (it == nss->objects.end()) return tl::unexpected(err_not_found("namespaces", ns));
-    if (it->second->deleting) return tl::unexpected(err_namespace_terminating(info.resource, name, ns));
     meta.set("namespace", ns);
   } else {
     meta.erase("namespace");
   }
-  if (name.empty()) {
-    std::string prefix = detail::metadata_string(object, "generateName");
-    do name = prefix + detail::random_suffix();
-    while (s->objects.count((info.namespaced ? ns : "") + "/" + name));
-    meta.set("name", name);
+  const std::string prefix = name.empty() ? detail::metadata_string(object, "generateName") : "";
+  const std::string key_ns = info.namespaced ? ns : "";
+  for (;;) {
+    std::string chosen = name.empty() ? prefix + detail::random_suffix() : name;
+    if (name.empty()) meta.set("name", chosen);
+    Prepared p = prepare(object);
+    std::unique_lock lock(m_mu);
+    Storage* s = storage_locked(info);
+    if (!s) return tl::unexpected(err_unknown_resource());
+    if (info.namespaced) {
+      Storage* nss = m_storages.at("/namespaces").get();
+      auto it = nss->objects.find("/" + ns);
+      if (it == nss->objects.end()) return tl::unexpected(err_not_found("namespaces", ns));
+      if (it->second->deleting) return tl::unexpected(err_namespace_terminating(info.resource, name, ns));
+    }
+    if (s->objects.count(key_ns + "/" + chosen)) {
+      if (name.empty()) continue;  // a generated name that is taken: another one
+      return tl::unexpected(err_already_exists(info.resource, name));
+    }
+    EntryPtr e = commit_prepared(*s, std::move(p), EventType::added, nullptr);
+    if (is_crds(info)) register_crd_locked(*formats::parse_json(*e->json));
+    lock.unlock();
+    notify();
+    return e;
   }
-  if (s->objects.count((info.namespaced ? ns : "") + "/" + name))
-    return tl::unexpected(err_already_exists(info.resource, name));
-  EntryPtr e = commit_put(*s, std::move(object), EventType::added, nullptr);
-  if (is_crds(info)) register_crd_locked(*formats::parse_json(*e->json));
-  lock.unlock();
-  notify();
-  return e;
 }
 
 ApiResult<EntryPtr> Store::modify(const ResourceInfo& info, const std::string& ns, const std::string& name,

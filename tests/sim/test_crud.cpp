@@ -102,6 +102,29 @@ TEST_CASE("generateName makes a unique name") {
   CHECK(a.string_at({"metadata", "name"}) != b.string_at({"metadata", "name"}));
 }
 
+TEST_CASE("a created object is stored as compact JSON with its own resourceVersion") {
+  Cluster c;
+  // resourceVersion also as a data key and an annotation key, escapes and numbers: only
+  // metadata.resourceVersion is the server's, and the text is what formats::to_json writes.
+  std::string body =
+      R"({"apiVersion":"v1","kind":"ConfigMap","data":{"resourceVersion":"mine","q":"a\"b\\c\u0001\n"},)"
+      R"( "metadata":{"name":"exact","resourceVersion":"77","annotations":{"resourceVersion":"x"},)"
+      R"("labels":{"n":"1"}},"extra":[1,2.50,-3e2,{"metadata":{"resourceVersion":""}}]})";
+  Reply created = c.post(k_cms, body);
+  REQUIRE(created.status == 201);
+  auto obj = created.json();
+  CHECK(created.body == formats::to_json(obj));
+  std::string rv(obj.string_at({"metadata", "resourceVersion"}));
+  CHECK(rv != "77");
+  CHECK(std::stoull(rv) > 0);
+  CHECK(obj.string_at({"data", "resourceVersion"}) == "mine");
+  CHECK(obj.string_at({"data", "q"}) == "a\"b\\c\x01\n");
+  CHECK(obj.string_at({"metadata", "annotations", "resourceVersion"}) == "x");
+  CHECK(formats::to_json(*obj.find("extra")) == R"([1,2.50,-3e2,{"metadata":{"resourceVersion":""}}])");
+  Reply got = c.get(k_cms + "/exact");
+  CHECK(got.body == created.body);
+}
+
 TEST_CASE("list has the List kind, a resourceVersion and every item") {
   Cluster c;
   for (int i = 0; i < 3; ++i) c.post(k_cms, configmap("cm" + std::to_string(i)));
