@@ -15,7 +15,7 @@ using formats::Value;
 
 // A request path resolved to a resource: /api/v1/namespaces/NS/RES/NAME/SUB and its shorter forms.
 struct Api::Target {
-  ResourceInfo info;
+  ResourcePtr info;
   std::string ns;
   std::string name;
   std::string sub;     // "", "status", "scale"...
@@ -149,7 +149,7 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   Target t;
   if (parts[base] == "watch") t.watch = true, ++base;
   std::vector<std::string> rest(parts.begin() + static_cast<std::ptrdiff_t>(base), parts.end());
-  std::optional<ResourceInfo> info;
+  ResourcePtr info;
   if (rest.size() >= 3 && rest[0] == "namespaces") {
     info = m_store.find_resource(group, version, rest[2]);
     if (info && info->namespaced) {
@@ -161,12 +161,12 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   }
   if (!info && !rest.empty()) info = m_store.find_resource(group, version, rest[0]);
   if (!info || rest.size() > 3) return error_response(err_unknown_resource());
-  t.info = std::move(*info);
+  t.info = std::move(info);
   if (rest.size() >= 2) t.name = rest[1];
   if (rest.size() == 3) t.sub = rest[2];
   // Scale of custom resources (specReplicasPath and friends) is not served.
-  const bool scale = t.sub == "scale" && t.info.has_scale && !t.info.custom;
-  if (!t.sub.empty() && !(t.sub == "status" && t.info.has_status) && !scale)
+  const bool scale = t.sub == "scale" && t.info->has_scale && !t.info->custom;
+  if (!t.sub.empty() && !(t.sub == "status" && t.info->has_status) && !scale)
     return error_response(err_unknown_resource());
   return handle_resource(request, t);
 }
@@ -184,7 +184,7 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
   if (t.name.empty()) {
     if (m == "GET" && (t.watch || query_true(r, "watch"))) {
       WatchPlan plan;
-      plan.info = t.info;
+      plan.info = *t.info;
       plan.filter = filter;
       plan.bookmarks = query_true(r, "allowWatchBookmarks");
       plan.table = wants_table(r);
@@ -201,7 +201,7 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
       }
       if (std::string ts = query_of(r, "timeoutSeconds"); !ts.empty())
         plan.timeout = std::chrono::seconds(std::atoll(ts.c_str()));
-      auto start = m_store.start_watch(t.info, filter, from);
+      auto start = m_store.start_watch(*t.info, filter, from);
       // As the real server: the stream opens (200) and carries one ERROR event, then ends.
       if (!start && start.error().code == 410)
         return Response{200, "application/json", error_line(start.error())};
@@ -225,11 +225,11 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
     return res ? *res : error_response(res.error());
   }
   if (m == "GET") {
-    auto e = m_store.get(t.info, t.info.namespaced ? t.ns : "", t.name);
+    auto e = m_store.get(*t.info, t.info->namespaced ? t.ns : "", t.name);
     if (!e) return error_response(e.error());
     if (wants_table(r)) {
       return json_response(
-          200, make_table(t.info, {*formats::parse_json(*(*e)->json)}, std::to_string((*e)->rv), ""));
+          200, make_table(*t.info, {*formats::parse_json(*(*e)->json)}, std::to_string((*e)->rv), ""));
     }
     return entry_response(200, **e);
   }
@@ -246,20 +246,20 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
 
 Response Api::list(const Request& r, const Target& t, const ListFilter& filter) {
   std::size_t limit = static_cast<std::size_t>(std::atoll(query_of(r, "limit").c_str()));
-  auto page = m_store.list(t.info, filter, limit, query_of(r, "continue"));
+  auto page = m_store.list(*t.info, filter, limit, query_of(r, "continue"));
   if (!page) return error_response(page.error());
   std::string rv = std::to_string(page->rv);
   if (wants_table(r)) {
     std::vector<Value> objects;
     objects.reserve(page->items.size());
     for (const EntryPtr& e : page->items) objects.push_back(*formats::parse_json(*e->json));
-    return json_response(200, make_table(t.info, objects, rv, page->continue_token));
+    return json_response(200, make_table(*t.info, objects, rv, page->continue_token));
   }
   std::size_t size = 200;
   for (const EntryPtr& e : page->items) size += e->json->size() + 1;
   std::string body;
   body.reserve(size);
-  body += "{\"kind\":\"" + t.info.kind + "List\",\"apiVersion\":\"" + t.info.group_version() +
+  body += "{\"kind\":\"" + t.info->kind + "List\",\"apiVersion\":\"" + t.info->group_version() +
           "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"";
   if (!page->continue_token.empty()) body += ",\"continue\":\"" + page->continue_token + "\"";
   if (page->remaining) body += ",\"remainingItemCount\":" + std::to_string(*page->remaining);
@@ -273,41 +273,41 @@ Response Api::list(const Request& r, const Target& t, const ListFilter& filter) 
 }
 
 ApiResult<Response> Api::write(const Request& r, const Target& t) {
-  const std::string ns = t.info.namespaced ? t.ns : "";
+  const std::string ns = t.info->namespaced ? t.ns : "";
   Subresource sub = t.sub == "status" ? Subresource::status : Subresource::main;
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
-    auto body = parse_body(r, t.info);
+    auto body = parse_body(r, *t.info);
     if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), t.info, t.ns);
+    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
+    auto object = check_namespace(std::move(*body), *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
-    auto e = m_store.create(t.info, ns, std::move(*object));
+    auto e = m_store.create(*t.info, ns, std::move(*object));
     if (!e) return tl::unexpected(e.error());
     return entry_response(201, **e);
   }
   if (r.method == "PUT") {
-    auto body = parse_body(r, t.info);
+    auto body = parse_body(r, *t.info);
     if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), t.info, t.ns);
+    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
+    auto object = check_namespace(std::move(*body), *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     std::string body_name = detail::metadata_string(*object, "name");
     if (body_name != t.name)
       return tl::unexpected(err_bad_request("the name of the object (" + body_name +
                                             ") does not match the name on the URL (" + t.name + ")"));
     auto e =
-        m_store.modify(t.info, ns, t.name, sub, [&](const Value&) -> ApiResult<Value> { return *object; });
+        m_store.modify(*t.info, ns, t.name, sub, [&](const Value&) -> ApiResult<Value> { return *object; });
     if (!e) return tl::unexpected(e.error());
     return entry_response(200, **e);
   }
   // PATCH
   bool apply = r.content_type == "application/apply-patch+yaml";
   auto type = apply ? std::optional(formats::PatchType::merge) : patch_type(r.content_type);
-  if (!type || (t.info.custom && *type == formats::PatchType::strategic)) {
+  if (!type || (t.info->custom && *type == formats::PatchType::strategic)) {
     std::string accepted =
         "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
-    if (!t.info.custom) accepted += ", application/strategic-merge-patch+json";
+    if (!t.info->custom) accepted += ", application/strategic-merge-patch+json";
     auto e = err_unsupported_media(
         "the body of the request was in an unknown format - accepted media types include: " + accepted);
     return tl::unexpected(e);
@@ -327,11 +327,11 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     }
     return std::move(*result);
   };
-  auto e = m_store.modify(t.info, ns, t.name, sub, mutate);
+  auto e = m_store.modify(*t.info, ns, t.name, sub, mutate);
   if (!e && apply && e.error().code == 404) {
     Value object = *patch;
-    if (auto ok = check_kind(object, t.info); !ok) return tl::unexpected(ok.error());
-    auto created = m_store.create(t.info, ns, std::move(object));
+    if (auto ok = check_kind(object, *t.info); !ok) return tl::unexpected(ok.error());
+    auto created = m_store.create(*t.info, ns, std::move(object));
     if (!created) return tl::unexpected(created.error());
     return entry_response(201, **created);
   }
@@ -405,9 +405,9 @@ ApiError scale_invalid(const std::string& name, const std::string& detail) {
 }  // namespace
 
 ApiResult<Response> Api::scale(const Request& r, const Target& t) {
-  const std::string ns = t.info.namespaced ? t.ns : "";
+  const std::string ns = t.info->namespaced ? t.ns : "";
   if (r.method == "GET") {
-    auto e = m_store.get(t.info, ns, t.name);
+    auto e = m_store.get(*t.info, ns, t.name);
     if (!e) return tl::unexpected(e.error());
     return json_response(200, scale_of(*formats::parse_json(*(*e)->json)));
   }
@@ -465,7 +465,7 @@ ApiResult<Response> Api::scale(const Request& r, const Target& t) {
       next["metadata"].set("resourceVersion", rv);
     return next;
   };
-  auto e = m_store.modify(t.info, ns, t.name, Subresource::main, mutate);
+  auto e = m_store.modify(*t.info, ns, t.name, Subresource::main, mutate);
   if (!e) return tl::unexpected(e.error());
   return json_response(200, scale_of(*formats::parse_json(*(*e)->json)));
 }
@@ -478,7 +478,7 @@ ApiResult<Response> Api::remove(const Request& r, const Target& t) {
     pre_uid = std::string(opts->string_at({"preconditions", "uid"}));
     pre_rv = std::string(opts->string_at({"preconditions", "resourceVersion"}));
   }
-  auto out = m_store.remove(t.info, t.info.namespaced ? t.ns : "", t.name, *propagation, pre_uid, pre_rv);
+  auto out = m_store.remove(*t.info, t.info->namespaced ? t.ns : "", t.name, *propagation, pre_uid, pre_rv);
   if (!out) return tl::unexpected(out.error());
   if (!out->removed) return entry_response(200, *out->entry);
   Value status = Value::object();
@@ -488,8 +488,8 @@ ApiResult<Response> Api::remove(const Request& r, const Target& t) {
   status.set("status", "Success");
   Value details = Value::object();
   details.set("name", t.name);
-  if (!t.info.group.empty()) details.set("group", t.info.group);
-  details.set("kind", t.info.resource);
+  if (!t.info->group.empty()) details.set("group", t.info->group);
+  details.set("kind", t.info->resource);
   details.set("uid", out->entry->uid);
   status.set("details", details);
   return json_response(200, status);
@@ -498,13 +498,13 @@ ApiResult<Response> Api::remove(const Request& r, const Target& t) {
 ApiResult<Response> Api::remove_collection(const Request& r, const Target& t, const ListFilter& filter) {
   auto propagation = propagation_of(r);
   if (!propagation) return tl::unexpected(propagation.error());
-  auto page = m_store.list(t.info, filter, 0, "");
+  auto page = m_store.list(*t.info, filter, 0, "");
   if (!page) return tl::unexpected(page.error());
-  std::string body = "{\"kind\":\"" + t.info.kind + "List\",\"apiVersion\":\"" + t.info.group_version() +
+  std::string body = "{\"kind\":\"" + t.info->kind + "List\",\"apiVersion\":\"" + t.info->group_version() +
                      "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(page->rv) + "\"},\"items\":[";
   bool first = true;
   for (const EntryPtr& e : page->items) {
-    auto out = m_store.remove(t.info, e->ns, e->name, *propagation);
+    auto out = m_store.remove(*t.info, e->ns, e->name, *propagation);
     if (!out) continue;  // deleted meanwhile
     if (!first) body += ',';
     body += *out->entry->json;

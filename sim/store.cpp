@@ -140,6 +140,7 @@ Store::Store(StoreOptions options) : m_options(options) {
       slot->info = info;
     }
   }
+  publish_served_locked();
 }
 
 Store::~Store() { stop(); }
@@ -178,13 +179,25 @@ std::vector<ResourceInfo> Store::served() const {
   return m_served;
 }
 
-std::optional<ResourceInfo> Store::find_resource(std::string_view group, std::string_view version,
-                                                 std::string_view resource) const {
-  std::shared_lock lock(m_mu);
-  for (const ResourceInfo& info : m_served) {
-    if (info.group == group && info.version == version && info.resource == resource) return info;
+ResourcePtr Store::find_resource(std::string_view group, std::string_view version,
+                                 std::string_view resource) const {
+  std::shared_ptr<const std::vector<ResourcePtr>> index;
+  {
+    std::lock_guard lock(m_index_mu);
+    index = m_served_index;
   }
-  return std::nullopt;
+  for (const ResourcePtr& info : *index) {
+    if (info->resource == resource && info->version == version && info->group == group) return info;
+  }
+  return nullptr;
+}
+
+void Store::publish_served_locked() {
+  auto index = std::make_shared<std::vector<ResourcePtr>>();
+  index->reserve(m_served.size());
+  for (const ResourceInfo& info : m_served) index->push_back(std::make_shared<const ResourceInfo>(info));
+  std::lock_guard lock(m_index_mu);
+  m_served_index = std::move(index);
 }
 
 Store::Storage* Store::storage_locked(const ResourceInfo& info) const {

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -32,6 +33,8 @@
 #include "sim/selector.hpp"
 
 namespace ktape::sim {
+
+using ResourcePtr = std::shared_ptr<const ResourceInfo>;
 
 struct OwnerRef {
   std::string uid;
@@ -129,8 +132,9 @@ class Store {
 
   // Resources served right now (built-ins and those of established CRDs).
   std::vector<ResourceInfo> served() const;
-  std::optional<ResourceInfo> find_resource(std::string_view group, std::string_view version,
-                                            std::string_view resource) const;
+  // The served resource, nullptr when none; it stays valid after a CRD change.
+  ResourcePtr find_resource(std::string_view group, std::string_view version,
+                            std::string_view resource) const;
 
   ApiResult<EntryPtr> get(const ResourceInfo& info, const std::string& ns, const std::string& name) const;
   // A page of the objects selected by `filter`. `limit` 0: everything. `continue_token` resumes a
@@ -207,6 +211,7 @@ class Store {
   ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation);
   ApiResult<EntryPtr> modify_locked(Storage& s, const EntryPtr& current, Subresource sub,
                                     const Mutator& mutate);
+  void publish_served_locked();  // m_served changed: a new m_served_index
   void register_crd_locked(const formats::Value& crd);
   void unregister_crd_locked(const formats::Value& crd);
   void index_owners(const EntryPtr& entry, int storage, bool add);
@@ -228,7 +233,10 @@ class Store {
   std::deque<Event> m_events;  // m_events[i].rv == m_first_rv + i
   std::uint64_t m_first_rv = 1;
   std::vector<ResourceInfo> m_served;
-  std::map<std::string, std::unique_ptr<Storage>> m_storages;  // by "group/resource"
+  // m_served for find_resource, which every request calls: readers never wait on m_mu's writers.
+  mutable std::mutex m_index_mu;
+  std::shared_ptr<const std::vector<ResourcePtr>> m_served_index;  // under m_index_mu
+  std::map<std::string, std::unique_ptr<Storage>> m_storages;      // by "group/resource"
   std::unordered_map<std::string, std::pair<int, std::string>> m_by_uid;
   std::unordered_map<std::string, std::set<std::pair<int, std::string>>> m_dependents;  // owner uid ->
   int m_next_storage_id = 1;

@@ -259,6 +259,7 @@ void Store::register_crd_locked(const Value& crd) {
     return r.group == first.group && r.resource == first.resource;
   });
   for (const ResourceInfo& info : *infos) m_served.push_back(info);
+  publish_served_locked();
   auto& slot = m_storages[first.group + "/" + first.resource];
   if (!slot) {
     slot = std::make_unique<Storage>();
@@ -271,6 +272,7 @@ void Store::unregister_crd_locked(const Value& crd) {
   std::string group(crd.string_at({"spec", "group"}));
   std::string plural(crd.string_at({"spec", "names", "plural"}));
   std::erase_if(m_served, [&](const ResourceInfo& r) { return r.group == group && r.resource == plural; });
+  publish_served_locked();
   auto it = m_storages.find(group + "/" + plural);
   if (it == m_storages.end()) return;
   std::unique_ptr<Storage> storage = std::move(it->second);
