@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -321,23 +322,48 @@ class WatchReaders {
     explicit Reader(net::io_context& ioc) : socket(ioc) {}
     tcp::socket socket;
     std::array<char, 65536> buf{};
-    std::string pending;
+    std::string head;       // the current event's text up to its stamp, while looking for it
+    bool skipping = false;  // the stamp is read: the rest of the event line is skipped
     std::vector<double> latencies_ms;
   };
+  // The stamp sits in the first few hundred bytes of an event line ("t" is an early annotation):
+  // only those are searched; the rest of the line (most of its ~3 KB) is skipped with memchr.
+  // Lines are whole within a chunk, so chunk-size lines only ever come between two events.
+  static constexpr std::string_view k_needle = "\"t\":\"";
+  static constexpr std::size_t k_head_block = 512;
+  void scan(Reader& r, const char* data, std::size_t n, std::int64_t now) {
+    const char* end = data + n;
+    while (data < end) {
+      if (r.skipping) {
+        const char* nl =
+            static_cast<const char*>(std::memchr(data, '\n', static_cast<std::size_t>(end - data)));
+        if (nl == nullptr) return;
+        r.skipping = false;
+        data = nl + 1;
+        continue;
+      }
+      std::size_t take = std::min<std::size_t>(k_head_block, static_cast<std::size_t>(end - data));
+      std::size_t before = r.head.size();
+      r.head.append(data, take);
+      std::size_t at = r.head.find(k_needle);
+      std::size_t close = at == std::string::npos ? at : r.head.find('"', at + k_needle.size());
+      if (close == std::string::npos) {
+        // Keep what may begin the needle or the stamp for the next block.
+        if (r.head.size() > 64) r.head.erase(0, r.head.size() - 64);
+        data += take;
+        continue;
+      }
+      long long stamp = std::atoll(r.head.c_str() + at + k_needle.size());
+      if (stamp > 0) r.latencies_ms.push_back(static_cast<double>(now - stamp) / 1e6);
+      data += close + 1 - before;  // just past the stamp's closing quote
+      r.head.clear();
+      r.skipping = true;
+    }
+  }
   void read(Reader& r) {
     r.socket.async_read_some(net::buffer(r.buf), [this, &r](boost::system::error_code ec, std::size_t n) {
       if (ec) return;
-      auto now = Clock::now().time_since_epoch().count();
-      r.pending.append(r.buf.data(), n);
-      std::size_t at = 0, consumed = 0;
-      while ((at = r.pending.find("\"t\":\"", at)) != std::string::npos) {
-        std::size_t end = r.pending.find('"', at + 5);
-        if (end == std::string::npos) break;
-        long long stamp = std::atoll(r.pending.c_str() + at + 5);
-        if (stamp > 0) r.latencies_ms.push_back(static_cast<double>(now - stamp) / 1e6);
-        at = consumed = end;
-      }
-      r.pending.erase(0, consumed > 0 ? consumed : (r.pending.size() > 8 ? r.pending.size() - 8 : 0));
+      scan(r, r.buf.data(), n, Clock::now().time_since_epoch().count());
       if (r.latencies_ms.size() < m_expected) return read(r);
       if (++m_done == m_readers.size()) m_timer.cancel();
     });
