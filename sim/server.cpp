@@ -41,6 +41,9 @@ namespace {
 // A client that has not taken a single byte of a write for this long is disconnected (a watcher
 // that never reads), so its thread and buffers are freed.
 constexpr auto k_write_timeout = std::chrono::seconds(5);
+// Bytes handed to one send call at most (Asio's default is 64 KB: a watch chunk of 256 KB took
+// four calls).
+constexpr std::size_t k_max_send_bytes = 1024 * 1024;
 constexpr char k_state_file[] = "state.jsonl";
 // A connection reads up to this much per system call (most requests in one).
 constexpr std::size_t k_read_buffer_bytes = 16 * 1024;
@@ -52,7 +55,7 @@ std::int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
 struct Connection {
   std::thread thread;
   int fd = -1;                               // under ServerImpl::m_conns_mu; -1 once closed
-  std::atomic<std::int64_t> write_since{0};  // steady ns when the current write began; 0 idle
+  std::atomic<std::int64_t> write_since{0};  // steady ns of the current write's last progress; 0 idle
   std::atomic<bool> done{false};
   std::size_t hub = 0;  // the watch hub whose io_context the socket uses
 };
@@ -118,6 +121,17 @@ class ServerImpl {
   std::condition_variable m_state_cv;
   bool m_stopping = false, m_stopped = false;
   std::atomic<bool> m_closing{false};
+};
+
+// The completion condition of every write: transfers everything, and marks the connection's
+// progress each time the client took some bytes, so that the write timeout counts from the last
+// progress, not from the start of a large write to a client that reads slowly but steadily.
+struct MarkProgress {
+  Connection* c;
+  std::size_t operator()(const boost::system::error_code& ec, std::size_t) const {
+    c->write_since = now_ns();
+    return ec ? 0 : k_max_send_bytes;
+  }
 };
 
 // Marks a connection as writing for as long as it lives, for the monitor's write timeout.
@@ -342,7 +356,7 @@ bool ServerImpl::send(Stream& stream, Connection& c, const Response& response, b
   std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(body)};
   boost::beast::error_code ec;
   WriteGuard guard(c);
-  net::write(stream, buffers, ec);
+  net::write(stream, buffers, MarkProgress{&c}, ec);
   return !ec;
 }
 
@@ -355,7 +369,7 @@ class StreamSink final : public WatchSink {
       : m_stream(stream), m_c(c), m_fd(boost::beast::get_lowest_layer(stream).native_handle()) {}
   void write(std::vector<net::const_buffer> buffers, std::function<void(bool)> done) override {
     m_c.write_since = now_ns();
-    net::async_write(m_stream, std::move(buffers),
+    net::async_write(m_stream, std::move(buffers), MarkProgress{&m_c},
                      [this, done = std::move(done)](boost::system::error_code ec, std::size_t) {
                        m_c.write_since = 0;
                        done(!ec);
