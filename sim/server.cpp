@@ -38,9 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A client that has not taken a single byte of a write for this long is disconnected (a watcher
-// that never reads), so its thread and buffers are freed.
-constexpr auto k_write_timeout = std::chrono::seconds(5);
 // Bytes handed to one send call at most (Asio's default is 64 KB: a watch chunk of 256 KB took
 // four calls).
 constexpr std::size_t k_max_send_bytes = 1024 * 1024;
@@ -276,7 +273,8 @@ void ServerImpl::monitor_loop() {
         Connection& c = **it;
         std::int64_t since = c.write_since;
         if (since != 0 && c.fd >= 0 &&
-            now_ns() - since > std::chrono::duration_cast<std::chrono::nanoseconds>(k_write_timeout).count())
+            now_ns() - since >
+                std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.write_timeout).count())
           ::shutdown(c.fd, SHUT_RDWR);
         if (c.done) {
           finished.push_back(*it);

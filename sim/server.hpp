@@ -5,6 +5,7 @@
 // API semantics (resourceVersions, watches and 410, selectors, paging, conflicts, patches,
 // finalizers, namespaces, CRDs, the status subresource and owner-reference garbage collection)
 // follow a real kube-apiserver 1.32 as captured in shared/k8s-reference/.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,14 +18,19 @@
 namespace ktape::sim {
 
 struct ServerOptions {
-  std::string address = "127.0.0.1";  // the address to listen on
-  std::uint16_t port = 0;             // 0 picks a free port (read it back with Server::port())
-  std::optional<TlsMaterial> tls;     // serve HTTPS with this certificate when set
-  std::string data_dir;               // when set: state loaded at start, written at stop
-  bool garbage_collector = true;      // owner-reference GC, as kube-controller-manager runs it
+  std::string address = "127.0.0.1";             // the address to listen on
+  std::uint16_t port = 0;                        // 0 picks a free port (read it back with Server::port())
+  std::optional<TlsMaterial> tls;                // serve HTTPS with this certificate when set
+  std::string data_dir;                          // when set: state loaded at start, written at stop
+  bool garbage_collector = true;                 // owner-reference GC, as kube-controller-manager runs it
   std::size_t watch_history = 100000;            // events kept; a watch from an older RV -> 410 Expired
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
   unsigned threads = 2;  // watch-writing threads (hubs); every connection also has its own thread
+  // A client that takes not a single byte of an answer or a watch stream for this long is
+  // disconnected (a watcher that never reads), so that its thread and queued events are freed.
+  // A real apiserver drops a watcher it cannot feed sooner; this one is lenient with clients that
+  // share a loaded machine with it (1,000 watchers of 3 KB pods at 2,000 writes/s on 2 cores).
+  std::chrono::seconds write_timeout{15};
 };
 
 class ServerImpl;

@@ -171,7 +171,9 @@ TEST_CASE("a label-selected watch sees objects enter and leave the selection") {
 }
 
 TEST_CASE("a watcher that never reads does not hold up writers and is disconnected") {
-  Cluster c;
+  sim::ServerOptions options;
+  options.write_timeout = std::chrono::seconds(3);
+  Cluster c(options);
   int fd = connect_raw(c.server->port());
   REQUIRE(fd >= 0);
   std::string request = "GET " + k_cms + "?watch=1&resourceVersion=1 HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -186,7 +188,7 @@ TEST_CASE("a watcher that never reads does not hold up writers and is disconnect
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
   CHECK(c.get("/readyz").status == 200);
   // The server gives up on the stuck write and closes; draining the socket then reaches the end.
-  std::this_thread::sleep_for(std::chrono::seconds(7));
+  std::this_thread::sleep_for(options.write_timeout + std::chrono::seconds(2));
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char buf[65536];
