@@ -1,5 +1,10 @@
 #include "formats/json.hpp"
 
+// RapidJSON scans strings 16 bytes at a time where SSE2 exists (every x86-64).
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
@@ -7,12 +12,18 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <vector>
+
 namespace ktape::formats {
 
 namespace {
 
-// SAX handler that builds a Value. Containers under construction sit on an explicit stack, so
-// deep documents cost heap, not native stack.
+// SAX handler that builds a Value. Finished values wait on one flat stack (and object keys on
+// another) until their container ends; the container then takes exactly its own elements, so every
+// array and object is allocated once at its final size. Deep documents cost heap, not native stack.
 class Builder {
  public:
   bool Null() { return put(Value()); }
@@ -25,60 +36,203 @@ class Builder {
   bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
     return put(Value(Number{std::string(s, len)}));
   }
-  bool String(const char* s, rapidjson::SizeType len, bool) { return put(Value(std::string(s, len))); }
-  bool StartObject() {
-    m_stack.push_back(Frame{Value::object(), {}});
-    return true;
-  }
+  bool String(const char* s, rapidjson::SizeType len, bool) { return put(Value(std::string_view(s, len))); }
+  bool StartObject() { return true; }
   bool Key(const char* s, rapidjson::SizeType len, bool) {
-    m_stack.back().key.assign(s, len);
+    m_keys.emplace_back(s, len);
     return true;
   }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() {
-    m_stack.push_back(Frame{Value::array(), {}});
-    return true;
+  bool EndObject(rapidjson::SizeType count) {
+    Object members;
+    members.reserve(count);
+    auto values = m_values.end() - count;
+    auto keys = m_keys.end() - count;
+    for (rapidjson::SizeType i = 0; i < count; ++i)
+      members.push_back(Member{std::move(keys[i]), std::move(values[i])});
+    m_values.erase(values, m_values.end());
+    m_keys.erase(keys, m_keys.end());
+    return put(Value(std::move(members)));
   }
-  bool EndArray(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return true; }
+  bool EndArray(rapidjson::SizeType count) {
+    auto first = m_values.end() - count;
+    Array elements(std::make_move_iterator(first), std::make_move_iterator(m_values.end()));
+    m_values.erase(first, m_values.end());
+    return put(Value(std::move(elements)));
+  }
 
-  Value take() { return std::move(m_root); }
+  Value take() { return std::move(m_values.back()); }
 
  private:
-  struct Frame {
-    Value value;
-    std::string key;
-  };
-
-  bool close() {
-    Value done = std::move(m_stack.back().value);
-    m_stack.pop_back();
-    return put(std::move(done));
-  }
-
   bool put(Value v) {
-    if (m_stack.empty()) {
-      m_root = std::move(v);
-      return true;
-    }
-    Frame& top = m_stack.back();
-    if (top.value.is_array()) {
-      top.value.as_array().push_back(std::move(v));
-    } else {
-      top.value.as_object().push_back(Member{std::move(top.key), std::move(v)});
-      top.key.clear();
-    }
+    m_values.push_back(std::move(v));
     return true;
   }
 
-  std::vector<Frame> m_stack;
-  Value m_root;
+  std::vector<Value> m_values;
+  std::vector<std::string> m_keys;
 };
+
+// True when `text` is well-formed UTF-8 (the Unicode standard's table of well-formed byte
+// sequences: no overlong forms, no surrogates, nothing above U+10FFFF). ASCII goes 8 bytes at a
+// time.
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p != end) {
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        p += 8;
+        continue;
+      }
+    }
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t left = static_cast<std::size_t>(end - p);
+    auto cont = [&](std::size_t i) { return (p[i] & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) {
+      if (left < 2 || !cont(1)) return false;
+      p += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (left < 3 || !cont(1) || !cont(2)) return false;
+      if (c == 0xE0 && p[1] < 0xA0) return false;  // overlong
+      if (c == 0xED && p[1] > 0x9F) return false;  // surrogates
+      p += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return false;
+      if (c == 0xF0 && p[1] < 0x90) return false;  // overlong
+      if (c == 0xF4 && p[1] > 0x8F) return false;  // above U+10FFFF
+      p += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Appends `s` as a JSON string literal, escaped exactly as RapidJSON's Writer escapes it: `"` and
+// `\` with a backslash, \b \t \n \f \r by name, other control characters as \u00XX (upper-case
+// hex); everything else, non-ASCII included, as it is.
+// True when any of the 8 bytes in `w` needs escaping (below 0x20, '"' or '\\'): the classic
+// "has a zero byte" / "has a byte less than n" word tricks.
+bool needs_escape(std::uint64_t w) {
+  constexpr std::uint64_t k_ones = 0x0101010101010101ULL, k_highs = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t x) { return (x - k_ones) & ~x & k_highs; };
+  std::uint64_t below_space = (w - k_ones * 0x20) & ~w & k_highs;
+  return (below_space | has_zero(w ^ (k_ones * '"')) | has_zero(w ^ (k_ones * '\\'))) != 0;
+}
+
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s.size() - i >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!needs_escape(w)) {
+        i += 8;
+        continue;
+      }
+    }
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = ++i;
+    out.push_back('\\');
+    switch (c) {
+      case '"':
+        out.push_back('"');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case '\b':
+        out.push_back('b');
+        break;
+      case '\t':
+        out.push_back('t');
+        break;
+      case '\n':
+        out.push_back('n');
+        break;
+      case '\f':
+        out.push_back('f');
+        break;
+      case '\r':
+        out.push_back('r');
+        break;
+      default:
+        out.append("u00");
+        out.push_back(k_hex[c >> 4]);
+        out.push_back(k_hex[c & 0xF]);
+        break;
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+// Compact JSON, as RapidJSON's Writer writes it (its output, without its per-character sink).
+void write_compact(std::string& out, const Value& v) {
+  switch (v.type()) {
+    case Value::Type::null:
+      out.append("null");
+      break;
+    case Value::Type::boolean:
+      out.append(v.as_bool() ? "true" : "false");
+      break;
+    case Value::Type::number:
+      out.append(v.number_text());
+      break;
+    case Value::Type::string:
+      write_string(out, v.as_string());
+      break;
+    case Value::Type::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.as_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_compact(out, e);
+      }
+      out.push_back(']');
+      break;
+    }
+    case Value::Type::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& m : v.as_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_string(out, m.key);
+        out.push_back(':');
+        write_compact(out, m.value);
+      }
+      out.push_back('}');
+      break;
+    }
+  }
+}
 
 template <typename Writer>
 void write_value(Writer& w, const Value& v) {
   switch (v.type()) {
-    case Value::Type::null: w.Null(); break;
-    case Value::Type::boolean: w.Bool(v.as_bool()); break;
+    case Value::Type::null:
+      w.Null();
+      break;
+    case Value::Type::boolean:
+      w.Bool(v.as_bool());
+      break;
     case Value::Type::number: {
       const auto& t = v.number_text();
       w.RawValue(t.data(), t.size(), rapidjson::kNumberType);
@@ -116,6 +270,19 @@ struct StringSink {
 }  // namespace
 
 Result<Value> parse_json(std::string_view text) {
+  if (valid_utf8(text)) {
+    // The fast way, taken whenever it must succeed as the slow one would: with the encoding known
+    // to be valid, RapidJSON need not validate it character by character, and parsing a private
+    // copy in place lets it scan strings without copying them through its stack. A failure is
+    // parsed again the slow way below, so errors read (and are found) exactly as there.
+    constexpr unsigned k_fast =
+        rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag;
+    std::string copy(text);  // NUL-terminated, as an in-situ stream needs (a NUL ends both streams)
+    rapidjson::InsituStringStream is(copy.data());
+    rapidjson::Reader reader;
+    Builder builder;
+    if (!reader.Parse<k_fast>(is, builder).IsError()) return builder.take();
+  }
   constexpr unsigned k_flags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag |
                                rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream ms(text.data(), text.size());
@@ -130,11 +297,7 @@ Result<Value> parse_json(std::string_view text) {
   return builder.take();
 }
 
-void append_json(std::string& out, const Value& value) {
-  StringSink sink{&out};
-  rapidjson::Writer<StringSink> w(sink);
-  write_value(w, value);
-}
+void append_json(std::string& out, const Value& value) { write_compact(out, value); }
 
 std::string to_json(const Value& value) {
   std::string out;
@@ -151,10 +314,6 @@ std::string to_json_pretty(const Value& value) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  StringSink sink{&out};
-  rapidjson::Writer<StringSink> w(sink);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+void append_json_string(std::string& out, std::string_view s) { write_string(out, s); }
 
 }  // namespace ktape::formats

@@ -63,3 +63,70 @@ TEST_CASE("Value object helpers") {
   CHECK(n.as_int64() == 42);
   CHECK(Value(2.5).number_text() == "2.5");
 }
+
+TEST_CASE("to_json escapes every control character wherever it sits in a long string") {
+  // Strings are scanned 8 bytes at a time: put each special byte at every offset of a word.
+  for (int c = 0; c < 0x80; ++c) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string s(20, 'x');
+      s[at] = static_cast<char>(c);
+      auto text = to_json(Value(s));
+      std::string escaped;
+      switch (c) {
+        case '"':
+          escaped = "\\\"";
+          break;
+        case '\\':
+          escaped = "\\\\";
+          break;
+        case '\b':
+          escaped = "\\b";
+          break;
+        case '\t':
+          escaped = "\\t";
+          break;
+        case '\n':
+          escaped = "\\n";
+          break;
+        case '\f':
+          escaped = "\\f";
+          break;
+        case '\r':
+          escaped = "\\r";
+          break;
+        default:
+          if (c < 0x20) {
+            const char* hex = "0123456789ABCDEF";
+            escaped = std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+          } else {
+            escaped = std::string(1, static_cast<char>(c));
+          }
+      }
+      REQUIRE(text == "\"" + std::string(at, 'x') + escaped + std::string(19 - at, 'x') + "\"");
+      auto back = parse_json(text);
+      REQUIRE(back);
+      CHECK(back->as_string() == s);
+    }
+  }
+}
+
+TEST_CASE("parse_json refuses malformed UTF-8 in strings and reads escapes and unicode") {
+  // Overlong, surrogate, beyond U+10FFFF, truncated, a stray continuation byte.
+  for (const char* bad : {"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"ab\xe2\x82\"",
+                          "\"\x80\"", "{\"k\xff\":1}"}) {
+    auto v = parse_json(bad);
+    REQUIRE_FALSE(v);
+    CHECK(v.error().message.find("Invalid encoding in string") != std::string::npos);
+  }
+  auto v = parse_json(R"({"a\"b":"x\u00e9\ud83d\ude00\n\/y","n":[1,-2.5e3,{}],"t":true,"f":false,"z":null})");
+  REQUIRE(v);
+  CHECK(v->find("a\"b")->as_string() == "x\xc3\xa9\xf0\x9f\x98\x80\n/y");
+  CHECK(to_json(*v) ==
+        "{\"a\\\"b\":\"x\xc3\xa9\xf0\x9f\x98\x80\\n/"
+        "y\",\"n\":[1,-2.5e3,{}],\"t\":true,\"f\":false,\"z\":null}");
+  CHECK(parse_json("\"\xe2\x9c\x93 \xf0\x9f\x98\x80\"")->as_string() == "\xe2\x9c\x93 \xf0\x9f\x98\x80");
+  // Errors read as they always did: the byte where RapidJSON gave up, and why.
+  auto e = parse_json(R"({"a":"\u00e9", "b": tru})");
+  REQUIRE_FALSE(e);
+  CHECK(e.error().message == "invalid JSON at byte 23: Invalid value.");
+}
