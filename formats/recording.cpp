@@ -134,7 +134,10 @@ bool is_resource_patch(const Value& doc) {
          doc.string_at({"kind"}) == k_resource_patch_kind;
 }
 
-Value to_value(const ResourcePatch& event) {
+namespace {
+
+// The document without its template.
+Value resource_patch_frame(const ResourcePatch& event) {
   Value v = Value::object();
   v.set("apiVersion", k_action_api_version);
   v.set("kind", k_resource_patch_kind);
@@ -147,7 +150,20 @@ Value to_value(const ResourcePatch& event) {
   if (!event.namespace_name.empty()) t.set("namespace", event.namespace_name);
   v.set("durationNanosecond", event.duration_ns);
   v.set("method", method_name(event.method));
+  return v;
+}
+
+}  // namespace
+
+Value to_value(const ResourcePatch& event) {
+  Value v = resource_patch_frame(event);
   if (event.method != Method::remove) v.set("template", event.template_value);
+  return v;
+}
+
+Value to_value(ResourcePatch&& event) {
+  Value v = resource_patch_frame(event);
+  if (event.method != Method::remove) v.set("template", std::move(event.template_value));
   return v;
 }
 

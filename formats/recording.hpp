@@ -62,6 +62,8 @@ struct ResourcePatch {
 // True when `doc` is an action.kwok.x-k8s.io ResourcePatch.
 bool is_resource_patch(const Value& doc);
 Value to_value(const ResourcePatch& event);
+// The same, moving the template into the document instead of copying it.
+Value to_value(ResourcePatch&& event);
 // Errors name the missing or malformed field: "field target.name: missing".
 Result<ResourcePatch> parse_resource_patch(const Value& doc);
 

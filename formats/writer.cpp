@@ -39,16 +39,22 @@ struct RecordingWriter::Impl {
   }
 
   Result<void> append_document(const Value& doc, bool resync) {
+    if (marker_base) return append_document(Value(doc), resync);
+    start_document(resync);
+    append_yaml(buffer, doc);
+    return spill(false);
+  }
+
+  Result<void> append_document(Value&& doc, bool resync) {
+    start_document(resync);
+    if (marker_base) relativize_times(doc, *marker_base);
+    append_yaml(buffer, doc);
+    return spill(false);
+  }
+
+  void start_document(bool resync) {
     if (documents++ > 0) buffer += "---\n";
     if (resync) buffer += "# resync\n";
-    if (marker_base) {
-      Value copy = doc;
-      relativize_times(copy, *marker_base);
-      append_yaml(buffer, copy);
-    } else {
-      append_yaml(buffer, doc);
-    }
-    return spill(false);
   }
 
   Result<void> write_event(ResourcePatch& ev) {
@@ -58,7 +64,8 @@ struct RecordingWriter::Impl {
     last_written = ev.duration_ns;
     events_started = true;
     ++stats.events;
-    return append_document(to_value(ev), ev.resync);
+    bool resync = ev.resync;
+    return append_document(to_value(std::move(ev)), resync);
   }
 
   Result<void> release(std::int64_t watermark) {
