@@ -1,7 +1,9 @@
 #include "recorder/reflector.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
@@ -34,6 +36,84 @@ void ensure_type_meta(Value& object, const ResourceRef& ref) {
 }
 
 bool empty_patch(const Value& patch) { return patch.is_object() && patch.size() == 0; }
+
+// The text of member i ("key":value) in a state's JSON.
+template <typename State>
+std::string_view member_text(const State& state, std::size_t i) {
+  std::size_t begin = i == 0 ? 1 : state.ends[i - 1] + 1;  // after "{" or ","
+  return std::string_view(state.json).substr(begin, state.ends[i] - begin);
+}
+
+// The patch from `before` to `after`; nullopt when no strategic diff exists (a merge-list element
+// without its key).
+std::optional<Value> diff(const Value& before, const Value& after, bool strategic) {
+  if (!strategic) return formats::create_merge_patch(before, after);
+  auto smp = formats::create_strategic_merge_patch(before, after);
+  if (!smp) return std::nullopt;
+  return std::move(*smp);
+}
+
+// The patch from the recorded `old` state to `object` (whose state is `now`), as diff() of the
+// whole objects would make it. A top-level member whose text is the same in both adds nothing to
+// a diff, so it is left out of both sides (except apiVersion and kind, which choose the patch
+// metadata); only the changed members of the old state are parsed back, and the changed members
+// of `object` are moved out for the diff and back after it. nullopt: no strategic diff exists.
+// An empty object when the old state cannot be read back (it cannot happen: it is our own text).
+template <typename State>
+std::optional<Value> diff_changed(const State& old, const State& now, Value& object, bool strategic) {
+  if (old.ends.empty() || now.ends.empty()) {
+    auto before = formats::parse_json(old.json);
+    if (!before) return Value::object();
+    return diff(*before, object, strategic);
+  }
+  auto& members = object.as_object();
+  std::vector<bool> old_matched(old.ends.size(), false);
+  std::vector<std::size_t> moved;  // members of `object` moved into `after`, in order
+  Value before = Value::object();
+  Value after = Value::object();
+  bool readable = true;
+  std::string prefix;
+  for (std::size_t i = 0; i < members.size() && readable; ++i) {
+    prefix.clear();
+    formats::append_json_string(prefix, members[i].key);
+    prefix.push_back(':');
+    std::size_t j = i < old.ends.size() && member_text(old, i).starts_with(prefix) ? i : old.ends.size();
+    for (std::size_t k = 0; j == old.ends.size() && k < old.ends.size(); ++k)
+      if (!old_matched[k] && member_text(old, k).starts_with(prefix)) j = k;
+    bool type_meta = members[i].key == "apiVersion" || members[i].key == "kind";
+    if (j < old.ends.size()) {
+      old_matched[j] = true;
+      std::string_view text = member_text(old, j);
+      if (text == member_text(now, i) && !type_meta) continue;
+      auto value = formats::parse_json(text.substr(prefix.size()));
+      if (!value) {
+        readable = false;
+        break;
+      }
+      before.as_object().push_back(formats::Member{members[i].key, std::move(*value)});
+    }
+    after.as_object().push_back(formats::Member{members[i].key, std::move(members[i].value)});
+    moved.push_back(i);
+  }
+  // What the object no longer has, in the old order.
+  for (std::size_t j = 0; j < old.ends.size() && readable; ++j) {
+    if (old_matched[j]) continue;
+    std::string text = "{";
+    text += member_text(old, j);
+    text += "}";
+    auto member = formats::parse_json(text);
+    if (!member || member->size() != 1) {
+      readable = false;
+      break;
+    }
+    before.as_object().push_back(std::move(member->as_object().front()));
+  }
+  std::optional<Value> patch =
+      readable ? diff(before, after, strategic) : std::optional<Value>(Value::object());
+  auto& back = after.as_object();
+  for (std::size_t k = 0; k < moved.size(); ++k) members[moved[k]].value = std::move(back[k].value);
+  return patch;
+}
 
 }  // namespace
 
@@ -116,13 +196,13 @@ bool ListWatchLoop::prepare(Value& object) {
 }
 
 void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
-  std::unordered_map<std::string, std::string> seen;
+  std::unordered_map<std::string, LastState> seen;
   seen.reserve(items.size());
   for (auto& object : items) {
     if (!prepare(object)) continue;
     std::string key = object_key(object);
     if (mode == ListMode::snapshot) {
-      seen[key] = formats::to_json(object);
+      seen[key] = state_of(object);
       {
         std::lock_guard lock(m_stats_mutex);
         ++m_stats.objects;
@@ -137,9 +217,9 @@ void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
   }
   if (mode == ListMode::resync) {
     // What vanished while the watch was down.
-    for (const auto& [key, json] : m_last) {
+    for (const auto& [key, state] : m_last) {
       if (seen.count(key)) continue;
-      auto object = formats::parse_json(json);
+      auto object = formats::parse_json(state.json);
       if (object) emit_event(Method::remove, *object, Value(), true);
     }
   }
@@ -217,34 +297,44 @@ void ListWatchLoop::handle(WatchEvent event) {
   record_upsert(key, std::move(object), false);
 }
 
+ListWatchLoop::LastState ListWatchLoop::state_of(const Value& object) {
+  LastState state;
+  if (!object.is_object()) {
+    state.json = formats::to_json(object);
+    return state;
+  }
+  // to_json's text, member by member.
+  state.json.push_back('{');
+  for (const auto& m : object.as_object()) {
+    if (!state.ends.empty()) state.json.push_back(',');
+    formats::append_json_string(state.json, m.key);
+    state.json.push_back(':');
+    formats::append_json(state.json, m.value);
+    state.ends.push_back(state.json.size());
+  }
+  state.json.push_back('}');
+  return state;
+}
+
 void ListWatchLoop::record_upsert(const std::string& key, Value object, bool resync) {
-  std::string json = formats::to_json(object);
+  LastState state = state_of(object);
   auto it = m_last.find(key);
   if (it == m_last.end()) {
-    m_last.emplace(key, std::move(json));
+    m_last.emplace(key, std::move(state));
     emit_event(Method::create, std::move(object), resync);
     return;
   }
-  if (it->second == json) return;
-  auto old = formats::parse_json(it->second);
-  it->second = std::move(json);
-  if (!old) return;  // cannot happen: we wrote it
-  Value patch;
-  if (m_ref.strategic) {
-    auto smp = formats::create_strategic_merge_patch(*old, object);
-    if (smp) {
-      patch = std::move(*smp);
-    } else {
-      // No strategic diff exists (a merge-list element without its key): replace the whole
-      // object, which strategic apply honours. A merge patch here would be misread as strategic.
-      patch = object;
-      patch.set("$patch", "replace");
-    }
-  } else {
-    patch = formats::create_merge_patch(*old, object);
+  if (it->second.json == state.json) return;
+  LastState old = std::exchange(it->second, std::move(state));
+  std::optional<Value> patch = diff_changed(old, it->second, object, m_ref.strategic);
+  if (!patch) {
+    // No strategic diff exists (a merge-list element without its key): replace the whole
+    // object, which strategic apply honours. A merge patch here would be misread as strategic.
+    patch = object;
+    patch->set("$patch", "replace");
   }
-  if (empty_patch(patch)) return;
-  emit_event(Method::patch, object, std::move(patch), resync);
+  if (empty_patch(*patch)) return;
+  emit_event(Method::patch, object, std::move(*patch), resync);
 }
 
 void ListWatchLoop::record_delete(const std::string& key, const Value& object, bool resync) {

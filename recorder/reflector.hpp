@@ -8,6 +8,8 @@
 //
 // The loop keeps each object's last recorded state (compact JSON, server-set noise stripped) to
 // turn updates into patches: strategic merge for built-in types, JSON merge patch for custom ones.
+// Only the top-level members whose JSON text changed are read back and diffed (a Pod's status
+// changes; its spec and most of its metadata do not).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "formats/recording.hpp"
 #include "kube/clock.hpp"
@@ -75,6 +78,12 @@ class ListWatchLoop {
   const ResourceRef& resource() const { return m_ref; }
 
  private:
+  // An object's last recorded state: its compact JSON (to_json's text), and where the text of each
+  // top-level member ("key":value) ends in it; no ends for a non-object or an empty object.
+  struct LastState {
+    std::string json;
+    std::vector<std::size_t> ends;
+  };
   enum class WatchEnd { stopped, relist };
   enum class ListMode { snapshot, creates, resync };
 
@@ -83,6 +92,7 @@ class ListWatchLoop {
   WatchEnd watch_until_relist();
   Result<bool> consume(WatchStream& stream, std::size_t& count);
   void handle(WatchEvent event);
+  static LastState state_of(const formats::Value& object);
   void record_upsert(const std::string& key, formats::Value object, bool resync);
   void record_delete(const std::string& key, const formats::Value& object, bool resync);
   // A create: the object is its own template, moved rather than copied.
@@ -111,7 +121,7 @@ class ListWatchLoop {
   WatchStream* m_stream = nullptr;  // the watch in flight, for stop()
 
   std::string m_resource_version;
-  std::unordered_map<std::string, std::string> m_last;  // "ns/name" -> last recorded JSON
+  std::unordered_map<std::string, LastState> m_last;  // "ns/name" -> last recorded state
   std::chrono::milliseconds m_backoff;
   std::chrono::steady_clock::time_point m_last_failure{};
   unsigned m_consecutive_failures = 0;

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "formats/json.hpp"
+#include "formats/patch.hpp"
 #include "recorder/reflector.hpp"
 
 using namespace ktape;
@@ -224,4 +225,72 @@ TEST_CASE("list+watch loop in snapshot mode lists once; later loops record creat
   h2.source.script = {ExpectList{"", page({pod("a", "1"), pod("hidden", "2")}, "2")}};
   h2.loop->run();
   CHECK(h2.summary() == std::vector<std::string>{"create a", "listed"});
+}
+
+TEST_CASE("list+watch loop records each update as the patch between the whole objects") {
+  // The loop diffs only the top-level members whose text changed; the patches must be exactly
+  // those of the whole objects, in the same member order, for every kind of change.
+  const std::vector<std::string> versions = {
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"a":"1"}},
+          "spec":{"containers":[{"name":"c","image":"nginx"}]}})",
+      // A member added at the end, one in the middle.
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"a":"1"}},
+          "extra":[1,2],"spec":{"containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Pending"}})",
+      // Only the status changes; then only the labels; then both.
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"a":"1"}},
+          "extra":[1,2],"spec":{"containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Running"}})",
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"a":"2","b":"x"}},
+          "extra":[1,2],"spec":{"containers":[{"name":"c","image":"nginx"}]},"status":{"phase":"Running"}})",
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"b":"x"}},
+          "extra":[1,2],"spec":{"containers":[{"name":"c","image":"nginx"},{"name":"d","image":"x"}]},
+          "status":{"phase":"Succeeded"}})",
+      // Members removed (the first and a middle one) and the rest reordered.
+      R"({"kind":"Pod","spec":{"containers":[{"name":"d","image":"x"}]},"apiVersion":"v1",
+          "metadata":{"name":"p","namespace":"ns","labels":{"b":"x"}}})",
+      // Unchanged members reordered only: no patch.
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"b":"x"}},
+          "spec":{"containers":[{"name":"d","image":"x"}]}})",
+      // A container without its merge key: no strategic diff exists; the object replaces.
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"b":"x"}},
+          "spec":{"containers":[{"image":"y"}]}})",
+  };
+  std::vector<Value> objects;
+  for (const auto& text : versions) objects.push_back(parse_json(text).value());
+  for (bool strategic : {true, false}) {
+    CAPTURE(strategic);
+    Harness h;
+    ResourceRef ref{{"", "v1", "pods"}, "Pod", strategic, "pods"};
+    h.loop = std::make_unique<ListWatchLoop>(
+        ref, h.source, h.clock, [&h] { return ++h.t; }, [&h](Record r) { h.records.push_back(std::move(r)); },
+        [&h](const std::string& m) { h.reports.push_back(m); }, LoopOptions{});
+    h.source.loop = h.loop.get();
+    using T = WatchEvent::Type;
+    std::vector<WatchEvent> events;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+      Value o = objects[i];
+      o["metadata"].set("resourceVersion", std::to_string(10 + i));  // stripped before recording
+      events.push_back(ev(i == 0 ? T::added : T::modified, std::move(o)));
+    }
+    h.source.script = {ExpectList{"", page({}, "9")}, ExpectWatch{"9", events, std::nullopt}};
+    h.loop->run();
+    std::vector<std::string> expected, recorded;
+    for (std::size_t i = 1; i < objects.size(); ++i) {
+      Value patch;
+      if (!strategic) {
+        patch = formats::create_merge_patch(objects[i - 1], objects[i]);
+      } else if (auto smp = formats::create_strategic_merge_patch(objects[i - 1], objects[i])) {
+        patch = *smp;
+      } else {
+        patch = objects[i];
+        patch.set("$patch", "replace");
+      }
+      if (patch.size() > 0) expected.push_back(formats::to_json(patch));
+    }
+    for (const auto& r : h.records)
+      if (r.kind == Record::Kind::event && r.event.method == Method::patch)
+        recorded.push_back(formats::to_json(r.event.template_value));
+    CHECK(recorded == expected);
+    CHECK(expected.size() == objects.size() - 2);  // the reordering alone recorded nothing
+    if (strategic) CHECK(expected.back().find("\"$patch\":\"replace\"") != std::string::npos);
+  }
 }
