@@ -21,6 +21,8 @@ namespace ktape::formats {
 
 namespace {
 
+constexpr std::size_t k_keep_elements = 4096;
+
 // SAX handler that builds a Value. Finished values wait on one flat stack (and object keys on
 // another) until their container ends; the container then takes exactly its own elements, so every
 // array and object is allocated once at its final size. Deep documents cost heap, not native stack.
@@ -69,8 +71,23 @@ class Builder {
     return true;
   }
 
-  std::vector<Value> m_values;
-  std::vector<std::string> m_keys;
+  // The stacks keep their buffers for the thread's next parse.
+  struct Stacks {
+    std::vector<Value> values;
+    std::vector<std::string> keys;
+  };
+  static Stacks& stacks() {
+    thread_local Stacks s;
+    s.values.clear();
+    s.keys.clear();
+    if (s.values.capacity() > k_keep_elements) std::vector<Value>().swap(s.values);  // after a huge list
+    if (s.keys.capacity() > k_keep_elements) std::vector<std::string>().swap(s.keys);
+    return s;
+  }
+
+  Stacks& m_stacks = stacks();
+  std::vector<Value>& m_values = m_stacks.values;
+  std::vector<std::string>& m_keys = m_stacks.keys;
 };
 
 // True when `text` is well-formed UTF-8 (the Unicode standard's table of well-formed byte
@@ -127,9 +144,39 @@ bool needs_escape(std::uint64_t w) {
   return (below_space | has_zero(w ^ (k_ones * '"')) | has_zero(w ^ (k_ones * '\\'))) != 0;
 }
 
-void write_string(std::string& out, std::string_view s) {
+// Where compact JSON goes: appended to a string, or compared with a text as it is produced.
+struct AppendSink {
+  std::string& out;
+  void put(char c) { out.push_back(c); }
+  void put(std::string_view s) { out.append(s); }
+  static constexpr bool mismatched() { return false; }
+};
+
+struct CompareSink {
+  std::string_view text;
+  std::size_t at = 0;
+  bool differs = false;
+  void put(char c) {
+    if (differs || at == text.size() || text[at] != c) {
+      differs = true;
+      return;
+    }
+    ++at;
+  }
+  void put(std::string_view s) {
+    if (differs || text.size() - at < s.size() || text.compare(at, s.size(), s) != 0) {
+      differs = true;
+      return;
+    }
+    at += s.size();
+  }
+  bool mismatched() const { return differs; }
+};
+
+template <typename Sink>
+void write_string(Sink& out, std::string_view s) {
   static constexpr char k_hex[] = "0123456789ABCDEF";
-  out.push_back('"');
+  out.put('"');
   std::size_t run = 0;  // start of the bytes not yet copied
   std::size_t i = 0;
   while (i < s.size()) {
@@ -146,84 +193,89 @@ void write_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    out.append(s.data() + run, i - run);
+    out.put(s.substr(run, i - run));
     run = ++i;
-    out.push_back('\\');
+    out.put('\\');
     switch (c) {
       case '"':
-        out.push_back('"');
+        out.put('"');
         break;
       case '\\':
-        out.push_back('\\');
+        out.put('\\');
         break;
       case '\b':
-        out.push_back('b');
+        out.put('b');
         break;
       case '\t':
-        out.push_back('t');
+        out.put('t');
         break;
       case '\n':
-        out.push_back('n');
+        out.put('n');
         break;
       case '\f':
-        out.push_back('f');
+        out.put('f');
         break;
       case '\r':
-        out.push_back('r');
+        out.put('r');
         break;
       default:
-        out.append("u00");
-        out.push_back(k_hex[c >> 4]);
-        out.push_back(k_hex[c & 0xF]);
+        out.put("u00");
+        out.put(k_hex[c >> 4]);
+        out.put(k_hex[c & 0xF]);
         break;
     }
   }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  out.put(s.substr(run));
+  out.put('"');
 }
 
 // Compact JSON, as RapidJSON's Writer writes it (its output, without its per-character sink).
-void write_compact(std::string& out, const Value& v) {
+// A comparing sink stops at the first difference.
+template <typename Sink>
+void write_compact(Sink& out, const Value& v) {
   switch (v.type()) {
     case Value::Type::null:
-      out.append("null");
+      out.put("null");
       break;
     case Value::Type::boolean:
-      out.append(v.as_bool() ? "true" : "false");
+      out.put(v.as_bool() ? "true" : "false");
       break;
     case Value::Type::number:
-      out.append(v.number_text());
+      out.put(v.number_text());
       break;
     case Value::Type::string:
       write_string(out, v.as_string());
       break;
     case Value::Type::array: {
-      out.push_back('[');
+      out.put('[');
       bool first = true;
       for (const auto& e : v.as_array()) {
-        if (!first) out.push_back(',');
+        if (out.mismatched()) return;
+        if (!first) out.put(',');
         first = false;
         write_compact(out, e);
       }
-      out.push_back(']');
+      out.put(']');
       break;
     }
     case Value::Type::object: {
-      out.push_back('{');
+      out.put('{');
       bool first = true;
       for (const auto& m : v.as_object()) {
-        if (!first) out.push_back(',');
+        if (out.mismatched()) return;
+        if (!first) out.put(',');
         first = false;
         write_string(out, m.key);
-        out.push_back(':');
+        out.put(':');
         write_compact(out, m.value);
       }
-      out.push_back('}');
+      out.put('}');
       break;
     }
   }
 }
 
+// For the pretty printer.
 template <typename Writer>
 void write_value(Writer& w, const Value& v) {
   switch (v.type()) {
@@ -269,6 +321,10 @@ struct StringSink {
 
 }  // namespace
 
+namespace {
+constexpr std::size_t k_keep_buffer = std::size_t{1} << 20;
+}  // namespace
+
 Result<Value> parse_json(std::string_view text) {
   if (valid_utf8(text)) {
     // The fast way, taken whenever it must succeed as the slow one would: with the encoding known
@@ -277,11 +333,16 @@ Result<Value> parse_json(std::string_view text) {
     // parsed again the slow way below, so errors read (and are found) exactly as there.
     constexpr unsigned k_fast =
         rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag;
-    std::string copy(text);  // NUL-terminated, as an in-situ stream needs (a NUL ends both streams)
+    // The copy is NUL-terminated, as an in-situ stream needs (a NUL ends both streams). Its
+    // buffer is kept for the thread's next parse, unless it grew large.
+    thread_local std::string copy;
+    copy.assign(text);
     rapidjson::InsituStringStream is(copy.data());
     rapidjson::Reader reader;
     Builder builder;
-    if (!reader.Parse<k_fast>(is, builder).IsError()) return builder.take();
+    bool ok = !reader.Parse<k_fast>(is, builder).IsError();
+    if (copy.capacity() > k_keep_buffer) std::string().swap(copy);
+    if (ok) return builder.take();
   }
   constexpr unsigned k_flags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag |
                                rapidjson::kParseIterativeFlag;
@@ -297,7 +358,16 @@ Result<Value> parse_json(std::string_view text) {
   return builder.take();
 }
 
-void append_json(std::string& out, const Value& value) { write_compact(out, value); }
+void append_json(std::string& out, const Value& value) {
+  AppendSink sink{out};
+  write_compact(sink, value);
+}
+
+bool is_json_of(const Value& value, std::string_view text) {
+  CompareSink sink{text};
+  write_compact(sink, value);
+  return !sink.differs && sink.at == text.size();
+}
 
 std::string to_json(const Value& value) {
   std::string out;
@@ -314,6 +384,9 @@ std::string to_json_pretty(const Value& value) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) { write_string(out, s); }
+void append_json_string(std::string& out, std::string_view s) {
+  AppendSink sink{out};
+  write_string(sink, s);
+}
 
 }  // namespace ktape::formats

@@ -17,6 +17,8 @@ Result<Value> parse_json(std::string_view text);
 std::string to_json(const Value& value);
 // Appends compact JSON to `out` (no intermediate string).
 void append_json(std::string& out, const Value& value);
+// True when to_json(value) == text, found without writing the text (and at the first difference).
+bool is_json_of(const Value& value, std::string_view text);
 // Two-space indented JSON, as `kubectl get -o json` prints it.
 std::string to_json_pretty(const Value& value);
 

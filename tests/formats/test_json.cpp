@@ -130,3 +130,24 @@ TEST_CASE("parse_json refuses malformed UTF-8 in strings and reads escapes and u
   REQUIRE_FALSE(e);
   CHECK(e.error().message == "invalid JSON at byte 23: Invalid value.");
 }
+
+TEST_CASE("is_json_of is to_json(value) == text") {
+  auto v =
+      parse_json(R"({"a":[1,"x\ty",{"b":null,"c":true}],"d":"\u0001\"","e":{},"f":[],"g":-1.5e3,"h":false})");
+  REQUIRE(v);
+  std::string text = to_json(*v);
+  CHECK(is_json_of(*v, text));
+  // Any other text: each byte changed, any prefix, anything more.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string changed = text;
+    changed[i] = changed[i] == 'x' ? 'y' : 'x';
+    CHECK_FALSE(is_json_of(*v, changed));
+    CHECK_FALSE(is_json_of(*v, text.substr(0, i)));
+  }
+  CHECK_FALSE(is_json_of(*v, text + " "));
+  // Equal values written differently are different texts.
+  CHECK_FALSE(is_json_of(
+      *v, R"({"h":false,"a":[1,"x\ty",{"b":null,"c":true}],"d":"\u0001\"","e":{},"f":[],"g":-1.5e3})"));
+  CHECK(is_json_of(Value("é\n"), "\"é\\n\""));
+  CHECK(is_json_of(Value(), "null"));
+}
