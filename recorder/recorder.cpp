@@ -31,6 +31,13 @@ struct Running {
   std::thread thread;
 };
 
+// Worker threads per watched resource (LoopOptions::workers): KTAPE_RECORD_WORKERS, else 1.
+unsigned watch_workers() {
+  if (const char* v = std::getenv("KTAPE_RECORD_WORKERS"); v && *v)
+    return static_cast<unsigned>(std::atoi(v));
+  return 1;
+}
+
 std::string resource_key(const kube::ApiResource& r) { return r.group + "/" + r.resource; }
 
 bool is_crd(const kube::ApiResource& r) {
@@ -92,6 +99,7 @@ class Session {
     lo.initial_as_snapshot = initial_as_snapshot;
     lo.watch = !m_options.snapshot;
     lo.keep_managed_fields = m_options.keep_managed_fields;
+    lo.workers = watch_workers();
     lo.accept = [sel = m_options.selection, api](const formats::Value& v) {
       return object_selected(sel, api, v);
     };

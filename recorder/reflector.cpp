@@ -1,6 +1,7 @@
 #include "recorder/reflector.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -127,14 +128,37 @@ ListWatchLoop::ListWatchLoop(ResourceRef ref, Source& source, kube::Clock& clock
       m_report(std::move(report)),
       m_options(std::move(options)),
       m_random(m_options.seed ? m_options.seed : std::random_device{}()),
-      m_backoff(m_options.initial_backoff) {}
+      m_backoff(m_options.initial_backoff) {
+  std::size_t shards = std::max(1u, m_options.workers);
+  for (std::size_t i = 0; i < shards; ++i) m_shards.push_back(std::make_unique<Shard>());
+}
+
+ListWatchLoop::~ListWatchLoop() { stop_workers(); }
+
+struct ListWatchLoop::Shard {
+  States states;
+  std::mutex mutex;
+  std::condition_variable wake;  // work arrived, or the worker is to quit
+  std::condition_variable room;  // the queue has room again, or went idle
+  std::vector<Work> queue;
+  std::vector<Work> done;  // processed, for the loop's thread to free
+  bool busy = false;       // the worker is processing a batch taken from the queue
+  bool quit = false;
+  std::thread thread;
+};
+
+namespace {
+// Events waiting for one worker at most: about a few milliseconds of work.
+constexpr std::size_t k_queue_limit = 256;
+}  // namespace
 
 void ListWatchLoop::run() {
+  start_workers();
   bool first = true;
   while (!stopped()) {
     auto items = list_all();
     if (!items) {
-      if (is_cancelled(items.error()) || stopped()) return;
+      if (is_cancelled(items.error()) || stopped()) break;
       failed(items.error());
       backoff();
       continue;
@@ -145,11 +169,13 @@ void ListWatchLoop::run() {
     apply_list(std::move(*items), mode);
     if (first) m_emit(Record{Record::Kind::listed, {}, {}, m_ref.display});
     first = false;
-    if (!m_options.watch) return;
-    if (watch_until_relist() == WatchEnd::stopped) return;
+    if (!m_options.watch) break;
+    if (watch_until_relist() == WatchEnd::stopped) break;
+    drain();  // a relist compares with every state: the workers first finish what was received
     std::lock_guard lock(m_stats_mutex);
     ++m_stats.relists;
   }
+  stop_workers();  // what was received is recorded
 }
 
 void ListWatchLoop::stop() {
@@ -161,6 +187,77 @@ void ListWatchLoop::stop() {
 LoopStats ListWatchLoop::stats() const {
   std::lock_guard lock(m_stats_mutex);
   return m_stats;
+}
+
+std::size_t ListWatchLoop::shard_index(const std::string& key) const {
+  return m_shards.size() == 1 ? 0 : std::hash<std::string>{}(key) % m_shards.size();
+}
+
+void ListWatchLoop::start_workers() {
+  if (m_options.workers == 0 || !m_options.watch) return;
+  for (auto& shard : m_shards) {
+    if (shard->thread.joinable()) continue;
+    shard->quit = false;
+    shard->thread = std::thread([this, s = shard.get()] { work(*s); });
+  }
+}
+
+void ListWatchLoop::work(Shard& shard) {
+  std::vector<Work> batch;
+  std::unique_lock lock(shard.mutex);
+  for (;;) {
+    shard.wake.wait(lock, [&] { return !shard.queue.empty() || shard.quit; });
+    if (shard.queue.empty()) return;  // quitting, and everything is processed
+    batch.swap(shard.queue);
+    shard.busy = true;
+    lock.unlock();
+    shard.room.notify_all();
+    for (auto& w : batch) process(shard.states, w);
+    lock.lock();
+    // The events go back to the loop's thread to be freed there: the memory of a decoded object
+    // is that thread's, and freeing it here would contend with it on the allocator.
+    if (shard.done.empty()) {
+      shard.done.swap(batch);
+    } else {
+      std::move(batch.begin(), batch.end(), std::back_inserter(shard.done));
+    }
+    batch.clear();
+    shard.busy = false;
+    if (shard.queue.empty()) shard.room.notify_all();  // idle: drain() may be waiting
+  }
+}
+
+void ListWatchLoop::submit(Work work) {
+  Shard& shard = *m_shards[shard_index(work.key)];
+  if (!shard.thread.joinable()) return process(shard.states, work);
+  std::unique_lock lock(shard.mutex);
+  shard.room.wait(lock, [&] { return shard.queue.size() < k_queue_limit; });
+  bool was_empty = shard.queue.empty();
+  shard.queue.push_back(std::move(work));
+  m_freeing.swap(shard.done);
+  lock.unlock();
+  if (was_empty) shard.wake.notify_one();
+  m_freeing.clear();
+}
+
+void ListWatchLoop::drain() {
+  for (auto& shard : m_shards) {
+    std::unique_lock lock(shard->mutex);
+    shard->room.wait(lock,
+                     [&] { return !shard->thread.joinable() || (shard->queue.empty() && !shard->busy); });
+  }
+}
+
+void ListWatchLoop::stop_workers() {
+  for (auto& shard : m_shards) {
+    if (!shard->thread.joinable()) continue;
+    {
+      std::lock_guard lock(shard->mutex);
+      shard->quit = true;
+    }
+    shard->wake.notify_one();
+    shard->thread.join();
+  }
 }
 
 Result<std::vector<Value>> ListWatchLoop::list_all() {
@@ -196,13 +293,13 @@ bool ListWatchLoop::prepare(Value& object) {
 }
 
 void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
-  std::unordered_map<std::string, LastState> seen;
-  seen.reserve(items.size());
+  std::vector<States> seen(m_shards.size());
   for (auto& object : items) {
     if (!prepare(object)) continue;
     std::string key = object_key(object);
+    std::size_t index = shard_index(key);
     if (mode == ListMode::snapshot) {
-      seen[key] = state_of(object);
+      seen[index][key] = state_of(object);
       {
         std::lock_guard lock(m_stats_mutex);
         ++m_stats.objects;
@@ -212,18 +309,22 @@ void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
       m_emit(std::move(record));
       continue;
     }
-    record_upsert(key, std::move(object), mode == ListMode::resync);
-    seen[key] = m_last[key];
+    States& states = m_shards[index]->states;
+    record_upsert(states, key, object, mode == ListMode::resync, -1);
+    seen[index][key] = states[key];
   }
-  if (mode == ListMode::resync) {
-    // What vanished while the watch was down.
-    for (const auto& [key, state] : m_last) {
-      if (seen.count(key)) continue;
-      auto object = formats::parse_json(state.json);
-      if (object) emit_event(Method::remove, *object, Value(), true);
+  for (std::size_t i = 0; i < m_shards.size(); ++i) {
+    States& states = m_shards[i]->states;
+    if (mode == ListMode::resync) {
+      // What vanished while the watch was down.
+      for (const auto& [key, state] : states) {
+        if (seen[i].count(key)) continue;
+        auto object = formats::parse_json(state.json);
+        if (object) emit_event(Method::remove, *object, Value(), true, -1);
+      }
     }
+    states = std::move(seen[i]);
   }
-  m_last = std::move(seen);
 }
 
 ListWatchLoop::WatchEnd ListWatchLoop::watch_until_relist() {
@@ -287,46 +388,75 @@ void ListWatchLoop::handle(WatchEvent event) {
   auto rv = event.object.string_at({"metadata", "resourceVersion"});
   if (!rv.empty()) m_resource_version = std::string(rv);
   if (event.type == WatchEvent::Type::bookmark) return;
-  Value object = std::move(event.object);
-  if (!prepare(object)) return;
-  std::string key = object_key(object);
-  if (event.type == WatchEvent::Type::deleted) {
-    record_delete(key, object, false);
-    return;
-  }
-  record_upsert(key, std::move(object), false);
+  Work work{event.type, std::move(event.object), {}, m_stamp()};
+  work.key = object_key(work.object);  // prepare() changes neither name nor namespace
+  submit(std::move(work));
 }
 
-ListWatchLoop::LastState ListWatchLoop::state_of(const Value& object) {
-  LastState state;
-  if (!object.is_object()) {
-    state.json = formats::to_json(object);
-    return state;
+void ListWatchLoop::process(States& states, Work& work) {
+  if (!prepare(work.object)) return;
+  if (work.type == WatchEvent::Type::deleted) {
+    record_delete(states, work.key, work.object, false, work.stamp);
+    return;
   }
-  // to_json's text, member by member.
+  record_upsert(states, work.key, work.object, false, work.stamp);
+}
+
+void ListWatchLoop::write_state(const Value& object, LastState& state, const LastState* previous) {
+  state.json.clear();
+  state.ends.clear();
+  if (!object.is_object()) {
+    formats::append_json(state.json, object);
+    return;
+  }
+  // to_json's text, member by member. A member whose value still reads as it did in the
+  // previous state is copied from there: comparing is cheaper than writing.
+  bool hints = previous != nullptr && !previous->ends.empty();
+  const auto& members = object.as_object();
   state.json.push_back('{');
-  for (const auto& m : object.as_object()) {
-    if (!state.ends.empty()) state.json.push_back(',');
-    formats::append_json_string(state.json, m.key);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) state.json.push_back(',');
+    std::size_t begin = state.json.size();
+    formats::append_json_string(state.json, members[i].key);
     state.json.push_back(':');
-    formats::append_json(state.json, m.value);
+    std::string_view prefix = std::string_view(state.json).substr(begin);
+    bool copied = false;
+    if (hints && i < previous->ends.size()) {
+      std::string_view before = member_text(*previous, i);
+      if (before.starts_with(prefix) && formats::is_json_of(members[i].value, before.substr(prefix.size()))) {
+        state.json.append(before.substr(prefix.size()));
+        copied = true;
+      }
+    }
+    if (!copied) formats::append_json(state.json, members[i].value);
     state.ends.push_back(state.json.size());
   }
   state.json.push_back('}');
-  return state;
 }
 
-void ListWatchLoop::record_upsert(const std::string& key, Value object, bool resync) {
-  LastState state = state_of(object);
-  auto it = m_last.find(key);
-  if (it == m_last.end()) {
-    m_last.emplace(key, std::move(state));
-    emit_event(Method::create, std::move(object), resync);
+ListWatchLoop::LastState ListWatchLoop::state_of(const Value& object) {
+  thread_local LastState scratch;
+  write_state(object, scratch, nullptr);
+  return scratch;  // a copy, allocated at its size
+}
+
+void ListWatchLoop::record_upsert(States& states, const std::string& key, Value& object, bool resync,
+                                  std::int64_t stamp) {
+  auto it = states.find(key);
+  if (it == states.end()) {
+    states.emplace(key, state_of(object));
+    emit_event(Method::create, std::move(object), resync, stamp);
     return;
   }
-  if (it->second.json == state.json) return;
-  LastState old = std::exchange(it->second, std::move(state));
-  std::optional<Value> patch = diff_changed(old, it->second, object, m_ref.strategic);
+  // The new state is written into a buffer kept for the thread's next event, then copied over
+  // the old one (whose buffer is usually large enough): no allocation of an object's size.
+  thread_local LastState now;
+  LastState& old = it->second;
+  write_state(object, now, &old);
+  if (old.json == now.json) return;
+  std::optional<Value> patch = diff_changed(old, now, object, m_ref.strategic);
+  old.json.assign(now.json);
+  old.ends.assign(now.ends.begin(), now.ends.end());
   if (!patch) {
     // No strategic diff exists (a merge-list element without its key): replace the whole
     // object, which strategic apply honours. A merge patch here would be misread as strategic.
@@ -334,32 +464,35 @@ void ListWatchLoop::record_upsert(const std::string& key, Value object, bool res
     patch->set("$patch", "replace");
   }
   if (empty_patch(*patch)) return;
-  emit_event(Method::patch, object, std::move(*patch), resync);
+  emit_event(Method::patch, object, std::move(*patch), resync, stamp);
 }
 
-void ListWatchLoop::record_delete(const std::string& key, const Value& object, bool resync) {
-  if (m_last.erase(key) == 0) return;  // never recorded (filtered, or already gone)
-  emit_event(Method::remove, object, Value(), resync);
+void ListWatchLoop::record_delete(States& states, const std::string& key, const Value& object, bool resync,
+                                  std::int64_t stamp) {
+  if (states.erase(key) == 0) return;  // never recorded (filtered, or already gone)
+  emit_event(Method::remove, object, Value(), resync, stamp);
 }
 
-void ListWatchLoop::emit_event(Method method, Value object, bool resync) {
+void ListWatchLoop::emit_event(Method method, Value object, bool resync, std::int64_t stamp) {
   // A create carries the object itself: identify it before it moves into the template.
   std::string name(object.string_at({"metadata", "name"}));
   std::string ns(object.string_at({"metadata", "namespace"}));
-  emit(method, std::move(name), std::move(ns), std::move(object), resync);
+  emit(method, std::move(name), std::move(ns), std::move(object), resync, stamp);
 }
 
-void ListWatchLoop::emit_event(Method method, const Value& object, Value template_value, bool resync) {
+void ListWatchLoop::emit_event(Method method, const Value& object, Value template_value, bool resync,
+                               std::int64_t stamp) {
   emit(method, std::string(object.string_at({"metadata", "name"})),
-       std::string(object.string_at({"metadata", "namespace"})), std::move(template_value), resync);
+       std::string(object.string_at({"metadata", "namespace"})), std::move(template_value), resync, stamp);
 }
 
-void ListWatchLoop::emit(Method method, std::string name, std::string ns, Value template_value, bool resync) {
+void ListWatchLoop::emit(Method method, std::string name, std::string ns, Value template_value, bool resync,
+                         std::int64_t stamp) {
   formats::ResourcePatch ev;
   ev.resource = m_ref.gvr;
   ev.name = std::move(name);
   ev.namespace_name = std::move(ns);
-  ev.duration_ns = m_stamp();
+  ev.duration_ns = stamp < 0 ? m_stamp() : stamp;
   ev.method = method;
   ev.template_value = std::move(template_value);
   ev.resync = resync;

@@ -6,17 +6,26 @@
 // with jitter (800 ms doubling to 30 s, reset after a quiet period). Nothing is dropped silently: a
 // resource that keeps failing is reported, and recovers by itself.
 //
+// With workers, the loop's thread only reads the watch (decoding each event and stamping it on
+// receipt); worker threads, each owning the objects whose key hashes to it, turn events into
+// records, so the events of one object keep their order. The queue to each worker is bounded: a
+// loop whose workers fall behind stops reading the watch (the server buffers), and events wait
+// in it for milliseconds, well within the writer's reorder lag.
+//
 // The loop keeps each object's last recorded state (compact JSON, server-set noise stripped) to
 // turn updates into patches: strategic merge for built-in types, JSON merge patch for custom ones.
 // Only the top-level members whose JSON text changed are read back and diffed (a Pod's status
 // changes; its spec and most of its metadata do not).
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -48,6 +57,7 @@ struct LoopOptions {
   std::function<bool(const formats::Value&)> accept;  // client-side filter (namespace globs); empty: all
   std::function<void(formats::Value&)> transform;     // applied before recording (redaction); may be empty
   std::uint64_t seed = 0;                             // jitter; 0 = from std::random_device
+  unsigned workers = 0;  // threads turning watch events into records; 0: the loop's own thread
 };
 
 struct LoopStats {
@@ -69,6 +79,7 @@ class ListWatchLoop {
 
   ListWatchLoop(ResourceRef ref, Source& source, kube::Clock& clock, Stamp stamp, Emit emit, Report report,
                 LoopOptions options);
+  ~ListWatchLoop();
 
   // Runs until stop(), or after the first successful list when options.watch is false.
   void run();
@@ -84,6 +95,16 @@ class ListWatchLoop {
     std::string json;
     std::vector<std::size_t> ends;
   };
+  using States = std::unordered_map<std::string, LastState>;  // "ns/name" -> last recorded state
+  // A watch event on its way to the worker that owns its object.
+  struct Work {
+    WatchEvent::Type type = WatchEvent::Type::added;
+    formats::Value object;
+    std::string key;
+    std::int64_t stamp = 0;
+  };
+  // The objects whose key hashes to it: their states, and (with workers) the thread and queue.
+  struct Shard;
   enum class WatchEnd { stopped, relist };
   enum class ListMode { snapshot, creates, resync };
 
@@ -92,15 +113,28 @@ class ListWatchLoop {
   WatchEnd watch_until_relist();
   Result<bool> consume(WatchStream& stream, std::size_t& count);
   void handle(WatchEvent event);
+  void process(States& states, Work& work);
+  std::size_t shard_index(const std::string& key) const;
+  void start_workers();
+  void work(Shard& shard);
+  void submit(Work work);
+  void drain();  // waits until every worker has processed everything submitted
+  void stop_workers();
+  // `previous`: the object's last state, whose unchanged member texts are reused; may be null.
+  static void write_state(const formats::Value& object, LastState& state, const LastState* previous);
   static LastState state_of(const formats::Value& object);
-  void record_upsert(const std::string& key, formats::Value object, bool resync);
-  void record_delete(const std::string& key, const formats::Value& object, bool resync);
+  // `stamp` < 0: now.
+  // A create moves `object` into its record; a patch leaves it as it is.
+  void record_upsert(States& states, const std::string& key, formats::Value& object, bool resync,
+                     std::int64_t stamp);
+  void record_delete(States& states, const std::string& key, const formats::Value& object, bool resync,
+                     std::int64_t stamp);
   // A create: the object is its own template, moved rather than copied.
-  void emit_event(formats::Method method, formats::Value object, bool resync);
+  void emit_event(formats::Method method, formats::Value object, bool resync, std::int64_t stamp);
   void emit_event(formats::Method method, const formats::Value& object, formats::Value template_value,
-                  bool resync);
+                  bool resync, std::int64_t stamp);
   void emit(formats::Method method, std::string name, std::string ns, formats::Value template_value,
-            bool resync);
+            bool resync, std::int64_t stamp);
   bool prepare(formats::Value& object);
   void failed(const Error& error);
   void succeeded();
@@ -121,7 +155,8 @@ class ListWatchLoop {
   WatchStream* m_stream = nullptr;  // the watch in flight, for stop()
 
   std::string m_resource_version;
-  std::unordered_map<std::string, LastState> m_last;  // "ns/name" -> last recorded state
+  std::vector<std::unique_ptr<Shard>> m_shards;  // at least one
+  std::vector<Work> m_freeing;                   // processed events taken back from a worker
   std::chrono::milliseconds m_backoff;
   std::chrono::steady_clock::time_point m_last_failure{};
   unsigned m_consecutive_failures = 0;

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <map>
+#include <mutex>
 #include <variant>
 
 #include "formats/json.hpp"
@@ -117,6 +119,7 @@ Value bookmark(const std::string& rv) {
 struct Harness {
   FakeClock clock;
   ScriptedSource source;
+  std::mutex mutex;  // workers emit from their own threads
   std::vector<Record> records;
   std::vector<std::string> reports;
   std::int64_t t = 0;
@@ -126,7 +129,11 @@ struct Harness {
     options.seed = 42;
     ResourceRef ref{{"", "v1", "pods"}, "Pod", true, "pods"};
     loop = std::make_unique<ListWatchLoop>(
-        ref, source, clock, [this] { return ++t; }, [this](Record r) { records.push_back(std::move(r)); },
+        ref, source, clock, [this] { return ++t; },
+        [this](Record r) {
+          std::lock_guard lock(mutex);
+          records.push_back(std::move(r));
+        },
         [this](const std::string& m) { reports.push_back(m); }, options);
     source.loop = loop.get();
   }
@@ -293,4 +300,53 @@ TEST_CASE("list+watch loop records each update as the patch between the whole ob
     CHECK(expected.size() == objects.size() - 2);  // the reordering alone recorded nothing
     if (strategic) CHECK(expected.back().find("\"$patch\":\"replace\"") != std::string::npos);
   }
+}
+
+TEST_CASE("list+watch loop with workers: every event recorded, each object's in order, stamped on receipt") {
+  LoopOptions options;
+  options.workers = 2;
+  Harness h(options);
+  using T = WatchEvent::Type;
+  const int pods = 40, rounds = 4;
+  std::vector<WatchEvent> events;
+  for (int i = 0; i < pods; ++i) events.push_back(ev(T::added, pod("p" + std::to_string(i), "2")));
+  for (int r = 1; r <= rounds; ++r)
+    for (int i = 0; i < pods; ++i)
+      events.push_back(ev(T::modified, pod("p" + std::to_string(i), "3", "nginx:" + std::to_string(r))));
+  // After the 410, the relist finds p0..p19 changed, p20..p29 as they were, p30..p39 gone: its
+  // resync compares with the states the workers recorded, so it must wait for them.
+  std::vector<Value> relisted;
+  for (int i = 0; i < 30; ++i)
+    relisted.push_back(
+        pod("p" + std::to_string(i), "9", i < 20 ? "nginx:9" : "nginx:" + std::to_string(rounds)));
+  h.source.script = {
+      ExpectList{"", page({}, "1")},
+      ExpectWatch{"1", events, Error{ErrorKind::expired, "too old", 410, "Expired"}},
+      ExpectList{"", page(relisted, "10")},
+  };
+  h.loop->run();
+  std::map<std::string, std::vector<std::string>> per_object;
+  std::map<std::string, std::vector<std::int64_t>> stamps;
+  for (const auto& r : h.records) {
+    if (r.kind != Record::Kind::event) continue;
+    per_object[r.event.name].push_back(std::string(formats::method_name(r.event.method)) +
+                                       (r.event.resync ? " (resync)" : ""));
+    if (!r.event.resync) stamps[r.event.name].push_back(r.event.duration_ns);
+  }
+  REQUIRE(per_object.size() == pods);
+  std::vector<std::int64_t> all;
+  for (int i = 0; i < pods; ++i) {
+    std::string name = "p" + std::to_string(i);
+    std::vector<std::string> expected{"create", "patch", "patch", "patch", "patch"};
+    if (i < 20) expected.push_back("patch (resync)");
+    if (i >= 30) expected.push_back("delete (resync)");
+    CHECK(per_object[name] == expected);
+    // Stamped when the loop read the event: the watch order, whatever order the workers ran in.
+    const auto& s = stamps[name];
+    REQUIRE(s.size() == 1 + rounds);
+    for (int r = 0; r <= rounds; ++r) CHECK(s[static_cast<std::size_t>(r)] == 1 + r * pods + i);
+    all.insert(all.end(), s.begin(), s.end());
+  }
+  CHECK(all.size() == events.size());
+  CHECK(h.loop->stats().events == events.size() + 20 + 10);
 }
