@@ -31,11 +31,12 @@ struct Running {
   std::thread thread;
 };
 
-// Worker threads per watched resource (LoopOptions::workers): KTAPE_RECORD_WORKERS, else 1.
+// Worker threads per watched resource (LoopOptions::workers): KTAPE_RECORD_WORKERS, else 1 where
+// there is a second core for it to run on.
 unsigned watch_workers() {
   if (const char* v = std::getenv("KTAPE_RECORD_WORKERS"); v && *v)
     return static_cast<unsigned>(std::atoi(v));
-  return 1;
+  return std::thread::hardware_concurrency() >= 2 ? 1 : 0;
 }
 
 std::string resource_key(const kube::ApiResource& r) { return r.group + "/" + r.resource; }
