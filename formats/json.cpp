@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <utility>
 #include <vector>
 
 namespace ktape::formats {
@@ -28,17 +29,15 @@ constexpr std::size_t k_keep_elements = 4096;
 // array and object is allocated once at its final size. Deep documents cost heap, not native stack.
 class Builder {
  public:
-  bool Null() { return put(Value()); }
-  bool Bool(bool b) { return put(Value(b)); }
+  bool Null() { return put(); }
+  bool Bool(bool b) { return put(b); }
   bool Int(int) { return false; }  // unreachable: numbers arrive as RawNumber
   bool Uint(unsigned) { return false; }
   bool Int64(int64_t) { return false; }
   bool Uint64(uint64_t) { return false; }
   bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
-    return put(Value(Number{std::string(s, len)}));
-  }
-  bool String(const char* s, rapidjson::SizeType len, bool) { return put(Value(std::string_view(s, len))); }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return put(Number{std::string(s, len)}); }
+  bool String(const char* s, rapidjson::SizeType len, bool) { return put(std::string_view(s, len)); }
   bool StartObject() { return true; }
   bool Key(const char* s, rapidjson::SizeType len, bool) {
     m_keys.emplace_back(s, len);
@@ -50,24 +49,25 @@ class Builder {
     auto values = m_values.end() - count;
     auto keys = m_keys.end() - count;
     for (rapidjson::SizeType i = 0; i < count; ++i)
-      members.push_back(Member{std::move(keys[i]), std::move(values[i])});
+      members.emplace_back(std::move(keys[i]), std::move(values[i]));
     m_values.erase(values, m_values.end());
     m_keys.erase(keys, m_keys.end());
-    return put(Value(std::move(members)));
+    return put(std::move(members));
   }
   bool StartArray() { return true; }
   bool EndArray(rapidjson::SizeType count) {
     auto first = m_values.end() - count;
     Array elements(std::make_move_iterator(first), std::make_move_iterator(m_values.end()));
     m_values.erase(first, m_values.end());
-    return put(Value(std::move(elements)));
+    return put(std::move(elements));
   }
 
   Value take() { return std::move(m_values.back()); }
 
  private:
-  bool put(Value v) {
-    m_values.push_back(std::move(v));
+  template <typename... Args>
+  bool put(Args&&... args) {
+    m_values.emplace_back(std::forward<Args>(args)...);  // built in place
     return true;
   }
 
