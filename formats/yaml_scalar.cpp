@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace ktape::formats::yaml_detail {
 namespace {
@@ -289,11 +290,30 @@ bool first_char_allows_plain(std::string_view s) {
   }
 }
 
+// True when none of the 8 bytes of `w` needs a look in plain_string_is_safe: each is printable
+// ASCII (0x20..0x7E) and neither ':' nor '#' (the word tricks of "has a zero byte", exact as to
+// whether any byte matches).
+bool plain_word(std::uint64_t w) {
+  constexpr std::uint64_t k_ones = 0x0101010101010101ULL, k_highs = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t x) { return ((x - k_ones) & ~x & k_highs) != 0; };
+  if ((w & k_highs) != 0) return false;                         // non-ASCII
+  if (((w - k_ones * 0x20) & ~w & k_highs) != 0) return false;  // a control character
+  return !has_zero(w ^ (k_ones * 0x7F)) && !has_zero(w ^ (k_ones * ':')) && !has_zero(w ^ (k_ones * '#'));
+}
+
 }  // namespace
 
 bool plain_string_is_safe(std::string_view s) {
   if (s.empty() || !first_char_allows_plain(s) || s.back() == ' ' || s.back() == ':') return false;
   for (std::size_t i = 0; i < s.size();) {
+    if (s.size() - i >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (plain_word(w)) {
+        i += 8;
+        continue;
+      }
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (is_plain_breaker(c)) return false;

@@ -646,3 +646,23 @@ TEST_CASE("kubectl (go-yaml, as the apiserver reads YAML) reads every string to_
     CHECK(c.string_at({"cluster", "server"}) == strings[i]);
   }
 }
+
+TEST_CASE("plain_string_is_safe decides the same for a character wherever it sits in a long string") {
+  // Long strings are scanned 8 bytes at a time; a string shorter than 8 never is. The decision
+  // depends only on the character and its neighbours here, so the short string is the reference.
+  std::vector<std::string> specials;
+  for (int c = 1; c < 0x80; ++c) specials.emplace_back(1, static_cast<char>(c));
+  for (const char* s : {"\xc3\xa9", "\xe2\x80\xa8", "\xc2\x85", ": ", " #", "# ", "::", "\xef\xbb\xbf"})
+    specials.emplace_back(s);
+  for (const auto& special : specials) {
+    bool reference = yaml_detail::plain_string_is_safe("aaa" + special + "aaa");
+    for (std::size_t at = 1; at < 18; ++at) {
+      std::string s = std::string(at, 'a') + special + std::string(20 - at, 'a');
+      CAPTURE(s);
+      CHECK(yaml_detail::plain_string_is_safe(s) == reference);
+      auto back = parse_yaml(to_yaml(Value(s)));
+      REQUIRE(back);
+      CHECK(back->as_string() == s);
+    }
+  }
+}
