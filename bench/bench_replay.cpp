@@ -7,8 +7,8 @@
 //    generated here, written in shuffled order so that children come before their owners) replayed
 //    with --speed 0 and the default --concurrency 8: objects/s, every ownerReference re-linked.
 //    Then, into another fresh cluster, `kubectl create -f` of the first KTAPE_BENCH_KUBECTL_OBJECTS
-//    (default 2,000) of the same objects in dependency order, ownerReferences removed (kubectl does
-//    no re-linking): kubectl_objects_per_s and the ratio.
+//    (default: all of them, ~20 s) of the same objects in dependency order, ownerReferences
+//    removed (kubectl does no re-linking): kubectl_objects_per_s and the ratio.
 //  - BM_replay_timing/S: a KTAPE_BENCH_REPLAY_EVENTS-event recording (default 10,000 at 1,000
 //    events/s: ConfigMap creates, patches and deletes, Deployment -> ReplicaSet -> Pod creates, Pod
 //    status patches and deletes) replayed at speed S (1, 10, 100): lateness p50/p99/max (ms).
@@ -127,7 +127,7 @@ std::unique_ptr<kube::Client> client_for(const ServerProcess& server) {
 
 void BM_replay_snapshot(benchmark::State& state) {
   std::size_t count = env_size("KTAPE_BENCH_REPLAY_OBJECTS", 20000);
-  std::size_t kubectl_count = env_size("KTAPE_BENCH_KUBECTL_OBJECTS", 2000);
+  std::size_t kubectl_count = env_size("KTAPE_BENCH_KUBECTL_OBJECTS", count);
   fs::path dir = bench_dir();
   auto objects = snapshot_objects(count);
   {

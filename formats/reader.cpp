@@ -1,10 +1,18 @@
-// DocumentReader: cuts a multi-document YAML stream at its document markers and parses one
-// document at a time. YAML forbids a "---" or "..." line at column 0 inside any scalar, so cutting
-// there needs no parsing; each piece goes to parse_yaml with its own first line number.
+// DocumentReader: cuts a multi-document YAML stream at its document markers and parses the
+// pieces. YAML forbids a "---" or "..." line at column 0 inside any scalar, so cutting there needs
+// no parsing; each piece goes to parse_yaml with its own first line number. Pieces are cut ahead in
+// growing batches and, on a machine with more than one core, a batch's second half is parsed on a
+// second thread: parsing is most of the work of reading a large snapshot, and the pieces are
+// independent. Delivery stays in file order, and an error still ends the reader at its document.
 #include "formats/reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
+#include <future>
+#include <iterator>
+#include <system_error>
+#include <thread>
 
 #include "formats/yaml.hpp"
 
@@ -13,6 +21,11 @@ namespace {
 
 // Bytes asked from the source at a time; the buffer holds at most the largest document plus this.
 constexpr std::size_t k_read_chunk = 256 * 1024;
+// Documents cut ahead of delivery: the first batch is one document (a header is read at once),
+// then each batch doubles up to this many.
+constexpr std::size_t k_max_batch = 256;
+// A batch with fewer documents is parsed on the calling thread alone.
+constexpr std::size_t k_parallel_from = 16;
 
 enum class LineKind { content, blank, comment, start_marker, end_marker };
 
@@ -67,10 +80,12 @@ bool is_list(const Value& v) {
 
 // One document cut out of the stream: the text handed to parse_yaml and what precedes its content.
 struct RawDocument {
-  std::size_t text_begin = 0;  // offsets in Impl::buffer
+  std::size_t text_begin = 0;  // offsets in Impl::buffer, valid until the next cut
   std::size_t text_end = 0;
-  std::size_t first_line = 0;    // line of text_begin
-  std::size_t content_line = 0;  // 0 when the document is empty
+  std::string text;                     // the document's text, copied out of the buffer by read_ahead()
+  std::optional<Result<Value>> parsed;  // parse_yaml(text, first_line), done by read_ahead()
+  std::size_t first_line = 0;           // line of text_begin
+  std::size_t content_line = 0;         // 0 when the document is empty
   std::vector<std::string> comments;
   bool reached_end = false;  // the document ends at the end of the data
 };
@@ -88,8 +103,12 @@ struct DocumentReader::Impl {
   std::size_t documents = 0;          // documents with content so far
   std::vector<std::string> carried;   // comments of skipped empty documents
   std::deque<Document> pending;       // items of a List not delivered yet
+  std::deque<RawDocument> ahead;      // cut and parsed, not delivered yet, in file order
+  std::size_t batch = 1;              // documents the next read_ahead() cuts
+  bool cut_all = false;               // the last piece has been cut
 
   Result<std::optional<Document>> next();
+  void read_ahead();
   void fill();
   std::optional<std::string_view> next_line(std::size_t at, std::size_t& end);
   RawDocument cut();
@@ -146,8 +165,6 @@ RawDocument DocumentReader::Impl::cut() {
   }
   if (!started) fill();
   RawDocument raw;
-  raw.comments = std::move(carried);
-  carried.clear();
   std::size_t at = pos;
   std::size_t line_number = line;
   std::size_t end = 0;
@@ -187,6 +204,12 @@ RawDocument DocumentReader::Impl::cut() {
 }
 
 Result<std::optional<Document>> DocumentReader::Impl::deliver(RawDocument raw) {
+  if (!carried.empty()) {  // the comments of empty documents before this one come first
+    carried.insert(carried.end(), std::make_move_iterator(raw.comments.begin()),
+                   std::make_move_iterator(raw.comments.end()));
+    raw.comments = std::move(carried);
+    carried.clear();
+  }
   std::size_t number = documents + 1;
   std::size_t where = raw.content_line != 0 ? raw.content_line : raw.first_line;
   if (raw.reached_end && source_error) return fail(error_at(number, where, source_error->message));
@@ -195,8 +218,7 @@ Result<std::optional<Document>> DocumentReader::Impl::deliver(RawDocument raw) {
     return std::nullopt;
   }
   documents = number;
-  auto text = std::string_view(buffer).substr(raw.text_begin, raw.text_end - raw.text_begin);
-  auto value = parse_yaml(text, raw.first_line);
+  auto value = raw.parsed ? std::move(*raw.parsed) : parse_yaml(raw.text, raw.first_line);
   if (!value) return fail(error_at(number, where, value.error().message));
   if (value->is_null()) {
     carried = std::move(raw.comments);
@@ -233,7 +255,10 @@ Result<std::optional<Document>> DocumentReader::Impl::next() {
     return d;
   }
   while (!done) {
-    RawDocument raw = cut();
+    if (ahead.empty()) read_ahead();
+    if (ahead.empty()) break;
+    RawDocument raw = std::move(ahead.front());
+    ahead.pop_front();
     bool last = raw.reached_end;
     auto result = deliver(std::move(raw));
     if (!result) done = true;
@@ -241,6 +266,37 @@ Result<std::optional<Document>> DocumentReader::Impl::next() {
     done = last;
   }
   return std::nullopt;
+}
+
+// Cuts the next batch of pieces (at least one), copies their text out of the buffer and parses
+// those with content, the second half of a large batch on a second thread.
+void DocumentReader::Impl::read_ahead() {
+  std::vector<RawDocument> cut_now;
+  while (cut_now.size() < batch && !cut_all) {
+    RawDocument raw = cut();
+    raw.text.assign(buffer, raw.text_begin, raw.text_end - raw.text_begin);
+    cut_all = raw.reached_end;
+    cut_now.push_back(std::move(raw));
+  }
+  batch = std::min(batch * 2, k_max_batch);
+  auto parse = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      RawDocument& raw = cut_now[i];
+      bool cut_by_error = raw.reached_end && source_error;  // deliver() reports the read error
+      if (raw.content_line != 0 && !cut_by_error) raw.parsed = parse_yaml(raw.text, raw.first_line);
+    }
+  };
+  std::size_t half = cut_now.size() / 2;
+  std::future<void> second;
+  if (cut_now.size() >= k_parallel_from && std::thread::hardware_concurrency() > 1) {
+    try {
+      second = std::async(std::launch::async, parse, half, cut_now.size());
+    } catch (const std::system_error&) {  // no thread to be had: parse it all here
+    }
+  }
+  parse(0, second.valid() ? half : cut_now.size());
+  if (second.valid()) second.get();
+  for (auto& raw : cut_now) ahead.push_back(std::move(raw));
 }
 
 Result<DocumentReader> DocumentReader::open(const std::string& path) {
