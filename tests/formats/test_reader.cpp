@@ -122,6 +122,40 @@ TEST_CASE("DocumentReader yields documents with their number, line and leading c
   CHECK(all.documents[3].line == 13);
 }
 
+TEST_CASE("DocumentReader parses ahead in batches and still delivers in order, up to a bad document") {
+  // 1,000 documents: batches of 1, 2, 4, ... 256 are cut and parsed on two threads. Empty
+  // documents with comments fall inside and at the edges of batches; document 700 is bad.
+  std::string text;
+  std::size_t lines = 0;
+  std::vector<std::size_t> content_lines;
+  for (std::size_t i = 1; i <= 1000; ++i) {
+    if (i % 37 == 0 || i == 256 || i == 511) {
+      text += "---\n# before " + std::to_string(i) + "\n";  // an empty document: its comment moves on
+      lines += 2;
+    }
+    text += "---\n";
+    ++lines;
+    content_lines.push_back(lines + 1);
+    text +=
+        i == 700 ? "n: [unclosed\n" : "n: " + std::to_string(i) + "\nname: doc-" + std::to_string(i) + "\n";
+    lines += i == 700 ? 1 : 2;
+  }
+  auto all = read_text(text);
+  REQUIRE(all.documents.size() == 699);
+  for (std::size_t i = 1; i <= 699; ++i) {
+    const auto& d = all.documents[i - 1];
+    CHECK(d.value.string_at({"name"}) == "doc-" + std::to_string(i));
+    CHECK(d.number == i);
+    CHECK(d.line == content_lines[i - 1]);
+    bool commented = i % 37 == 0 || i == 256 || i == 511;
+    CHECK(d.comments ==
+          (commented ? std::vector<std::string>{"before " + std::to_string(i)} : std::vector<std::string>{}));
+  }
+  REQUIRE(all.error);
+  CHECK(all.error->message.find("rec.yaml: document 700 (line " + std::to_string(content_lines[699]) + ")") !=
+        std::string::npos);
+}
+
 TEST_CASE("DocumentReader skips empty documents and carries their comments forward") {
   auto all = read_text("---\n---\n# lonely\n---\n\n---\nx: 1\n---\n~\n---\n# trailing\n");
   REQUIRE_FALSE(all.error);
