@@ -333,10 +333,15 @@ Result<Value> parse_json(std::string_view text) {
     // parsed again the slow way below, so errors read (and are found) exactly as there.
     constexpr unsigned k_fast =
         rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag;
-    // The copy is NUL-terminated, as an in-situ stream needs (a NUL ends both streams). Its
+    // The copy is NUL-terminated, as an in-situ stream needs (a NUL ends both streams), and
+    // padded: RapidJSON's SSE2 scans load aligned 16-byte blocks, so the block holding the NUL
+    // may reach up to 15 bytes past it, which must still be the copy's own memory (found by
+    // AddressSanitizer). The padding also keeps the copy out of std::string's inline buffer. Its
     // buffer is kept for the thread's next parse, unless it grew large.
+    constexpr std::size_t k_simd_padding = 16;
     thread_local std::string copy;
     copy.assign(text);
+    copy.append(k_simd_padding, '\0');
     rapidjson::InsituStringStream is(copy.data());
     rapidjson::Reader reader;
     Builder builder;
