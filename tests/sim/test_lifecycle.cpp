@@ -218,8 +218,8 @@ TEST_CASE("the resourceVersion never goes back across a restart, even when the l
     last = std::stoull(std::string(c.get(k_cms).json().string_at({"metadata", "resourceVersion"})));
   }
   Cluster again(options);
-  auto list_rv = again.get(k_cms).json().string_at({"metadata", "resourceVersion"});
-  CHECK(std::stoull(std::string(list_rv)) == last);
+  auto list = again.get(k_cms).json();
+  CHECK(std::stoull(std::string(list.string_at({"metadata", "resourceVersion"}))) == last);
   // A watch from the last version seen before the restart sees the next write.
   auto created = again.post(k_cms, configmap("c")).json();
   CHECK(std::stoull(std::string(created.string_at({"metadata", "resourceVersion"}))) == last + 1);
