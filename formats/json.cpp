@@ -18,11 +18,14 @@
 #include <utility>
 #include <vector>
 
+#include "formats/yaml_scalar.hpp"
+
 namespace ktape::formats {
 
 namespace {
 
-constexpr std::size_t k_keep_elements = 4096;
+constexpr std::size_t k_keep_elements = 4096;                // Builder's stacks kept between parses
+constexpr std::size_t k_keep_buffer = std::size_t{1} << 20;  // parse_json's in-situ copy kept between parses
 
 // SAX handler that builds a Value. Finished values wait on one flat stack (and object keys on
 // another) until their container ends; the container then takes exactly its own elements, so every
@@ -90,51 +93,24 @@ class Builder {
   std::vector<std::string>& m_keys = m_stacks.keys;
 };
 
-// True when `text` is well-formed UTF-8 (the Unicode standard's table of well-formed byte
-// sequences: no overlong forms, no surrogates, nothing above U+10FFFF). ASCII goes 8 bytes at a
-// time.
+// True when `text` is well-formed UTF-8 (decode_utf8's rules: no overlong forms, no surrogates,
+// nothing above U+10FFFF). ASCII, nearly all of an object, goes 8 bytes at a time.
 bool valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p != end) {
-    if (end - p >= 8) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.size() - i >= 8) {
       std::uint64_t word;
-      std::memcpy(&word, p, 8);
+      std::memcpy(&word, text.data() + i, 8);
       if ((word & 0x8080808080808080ULL) == 0) {
-        p += 8;
+        i += 8;
         continue;
       }
     }
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t left = static_cast<std::size_t>(end - p);
-    auto cont = [&](std::size_t i) { return (p[i] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (left < 2 || !cont(1)) return false;
-      p += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (left < 3 || !cont(1) || !cont(2)) return false;
-      if (c == 0xE0 && p[1] < 0xA0) return false;  // overlong
-      if (c == 0xED && p[1] > 0x9F) return false;  // surrogates
-      p += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return false;
-      if (c == 0xF0 && p[1] < 0x90) return false;  // overlong
-      if (c == 0xF4 && p[1] > 0x8F) return false;  // above U+10FFFF
-      p += 4;
-    } else {
-      return false;
-    }
+    if (yaml_detail::decode_utf8(text, i) < 0) return false;
   }
   return true;
 }
 
-// Appends `s` as a JSON string literal, escaped exactly as RapidJSON's Writer escapes it: `"` and
-// `\` with a backslash, \b \t \n \f \r by name, other control characters as \u00XX (upper-case
-// hex); everything else, non-ASCII included, as it is.
 // True when any of the 8 bytes in `w` needs escaping (below 0x20, '"' or '\\'): the classic
 // "has a zero byte" / "has a byte less than n" word tricks.
 bool needs_escape(std::uint64_t w) {
@@ -173,6 +149,9 @@ struct CompareSink {
   bool mismatched() const { return differs; }
 };
 
+// Appends `s` as a JSON string literal, escaped exactly as RapidJSON's Writer escapes it: `"` and
+// `\` with a backslash, \b \t \n \f \r by name, other control characters as \u00XX (upper-case
+// hex); everything else, non-ASCII included, as it is.
 template <typename Sink>
 void write_string(Sink& out, std::string_view s) {
   static constexpr char k_hex[] = "0123456789ABCDEF";
@@ -319,10 +298,6 @@ struct StringSink {
   void Flush() {}
 };
 
-}  // namespace
-
-namespace {
-constexpr std::size_t k_keep_buffer = std::size_t{1} << 20;
 }  // namespace
 
 Result<Value> parse_json(std::string_view text) {
