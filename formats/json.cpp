@@ -1,6 +1,8 @@
 #include "formats/json.hpp"
 
-// RapidJSON scans strings 16 bytes at a time where SSE2 exists (every x86-64).
+// RapidJSON scans strings 16 bytes at a time where SSE2 exists (every x86-64). Only this file
+// turns it on: its in-situ copy is padded for the aligned loads (see parse_json), and it is the
+// only user of RapidJSON's in-situ stream, so no other file instantiates the SIMD code paths.
 #if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
 #define RAPIDJSON_SSE2
 #endif

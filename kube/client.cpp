@@ -115,21 +115,19 @@ std::optional<formats::Value> metadata_only(const std::string& text, Answer answ
   if (scan.metadata_end <= scan.metadata_begin || text[scan.metadata_begin] != '{' ||
       text[scan.metadata_end - 1] != '}')
     return std::nullopt;
+  formats::Value metadata = formats::Value::object();
   if (answer == Answer::identity) {
-    formats::Value out = formats::Value::object();
-    if (!scan.api_version.empty()) out.set("apiVersion", std::move(scan.api_version));
-    if (!scan.kind.empty()) out.set("kind", std::move(scan.kind));
-    formats::Value& metadata = out["metadata"] = formats::Value::object();
     for (auto& [key, value] : scan.identity) metadata.set(key, std::move(value));
-    return out;
+  } else {
+    auto parsed = formats::parse_json(
+        std::string_view(text).substr(scan.metadata_begin, scan.metadata_end - scan.metadata_begin));
+    if (!parsed) return std::nullopt;
+    metadata = std::move(*parsed);
   }
-  auto metadata = formats::parse_json(
-      std::string_view(text).substr(scan.metadata_begin, scan.metadata_end - scan.metadata_begin));
-  if (!metadata) return std::nullopt;
   formats::Value out = formats::Value::object();
   if (!scan.api_version.empty()) out.set("apiVersion", std::move(scan.api_version));
   if (!scan.kind.empty()) out.set("kind", std::move(scan.kind));
-  out.set("metadata", std::move(*metadata));
+  out.set("metadata", std::move(metadata));
   return out;
 }
 
