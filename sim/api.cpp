@@ -56,8 +56,9 @@ Response entry_response(unsigned status, const Entry& e) {
 
 bool wants_table(const Request& r) { return r.accept.find("as=Table") != std::string::npos; }
 
-// The body as a Value: JSON unless the Content-Type says YAML or Kubernetes protobuf.
-ApiResult<Value> parse_body(const Request& r, const ResourceInfo& info) {
+// The body as a Value: JSON unless the Content-Type says YAML or Kubernetes protobuf. `kind` is the
+// type the endpoint takes, for the messages.
+ApiResult<Value> parse_body(const Request& r, const std::string& kind) {
   if (r.content_type == k_protobuf_media_type) return decode_protobuf_object(r.body);
   if (!r.content_type.empty() && r.content_type != "application/json" &&
       r.content_type != "application/yaml" && r.content_type != "*/*")
@@ -67,12 +68,11 @@ ApiResult<Value> parse_body(const Request& r, const ResourceInfo& info) {
   if (!parsed) {
     std::string excerpt = r.body.substr(0, 120);
     return tl::unexpected(err_bad_request(
-        "the object provided is unrecognized (must be of type " + info.kind +
+        "the object provided is unrecognized (must be of type " + kind +
         "): couldn't get version/kind; json parse error: " + parsed.error().message + " (" + excerpt + ")"));
   }
   if (!parsed->is_object())
-    return tl::unexpected(err_bad_request("the object provided is unrecognized (must be of type " +
-                                          info.kind +
+    return tl::unexpected(err_bad_request("the object provided is unrecognized (must be of type " + kind +
                                           "): couldn't get version/kind; json parse error: not an object"));
   return std::move(*parsed);
 }
@@ -277,7 +277,7 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   Subresource sub = t.sub == "status" ? Subresource::status : Subresource::main;
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
-    auto body = parse_body(r, *t.info);
+    auto body = parse_body(r, t.info->kind);
     if (!body) return tl::unexpected(body.error());
     if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
     auto object = check_namespace(std::move(*body), *t.info, t.ns);
@@ -287,7 +287,7 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     return entry_response(201, **e);
   }
   if (r.method == "PUT") {
-    auto body = parse_body(r, *t.info);
+    auto body = parse_body(r, t.info->kind);
     if (!body) return tl::unexpected(body.error());
     if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
     auto object = check_namespace(std::move(*body), *t.info, t.ns);
@@ -415,14 +415,8 @@ ApiResult<Response> Api::scale(const Request& r, const Target& t) {
   std::optional<Value> body;
   std::optional<formats::PatchType> type;
   if (r.method == "PUT") {
-    if (r.content_type == k_protobuf_media_type) {
-      auto decoded = decode_protobuf_object(r.body);
-      if (!decoded) return tl::unexpected(decoded.error());
-      body = std::move(*decoded);
-    }
-    auto parsed = body ? Result<Value>(*body) : formats::parse_json(r.body);
-    if (!parsed || !parsed->is_object())
-      return tl::unexpected(err_bad_request("the body of a Scale update is not a JSON object"));
+    auto parsed = parse_body(r, "Scale");
+    if (!parsed) return tl::unexpected(parsed.error());
     if (parsed->string_at({"kind"}) != "Scale")
       return tl::unexpected(
           err_bad_request("the body of a scale update must be an autoscaling/v1 Scale, not \"" +
