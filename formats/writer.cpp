@@ -1,6 +1,7 @@
 #include "formats/writer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <vector>
 
@@ -19,12 +20,12 @@ struct RecordingWriter::Impl {
   bool closed = false;
   std::size_t documents = 0;
   WriterStats stats;
-  std::vector<std::pair<ResourcePatch, std::uint64_t>> held;  // min-heap by (duration, sequence)
+  std::vector<std::pair<RenderedEvent, std::uint64_t>> held;  // min-heap by (duration, sequence)
   std::uint64_t sequence = 0;
   std::int64_t last_written = INT64_MIN;
 
-  static bool later(const std::pair<ResourcePatch, std::uint64_t>& a,
-                    const std::pair<ResourcePatch, std::uint64_t>& b) {
+  static bool later(const std::pair<RenderedEvent, std::uint64_t>& a,
+                    const std::pair<RenderedEvent, std::uint64_t>& b) {
     if (a.first.duration_ns != b.first.duration_ns) return a.first.duration_ns > b.first.duration_ns;
     return a.second > b.second;
   }
@@ -57,15 +58,22 @@ struct RecordingWriter::Impl {
     if (resync) buffer += "# resync\n";
   }
 
-  Result<void> write_event(ResourcePatch& ev) {
+  Result<void> write_event(RenderedEvent& ev) {
     // An event that arrives after later ones were written out keeps the file sorted by taking the
     // last written time: it is late by at most the caller's reorder lag.
     if (ev.duration_ns < last_written) ev.duration_ns = last_written;
     last_written = ev.duration_ns;
     events_started = true;
     ++stats.events;
-    bool resync = ev.resync;
-    return append_document(to_value(std::move(ev)), resync);
+    start_document(ev.resync);
+    buffer.append(ev.text, 0, ev.split);
+    buffer += "durationNanosecond: ";
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, ev.duration_ns).ptr;
+    buffer.append(digits, end);
+    buffer.push_back('\n');
+    buffer.append(ev.text, ev.split);
+    return spill(false);
   }
 
   Result<void> release(std::int64_t watermark) {
@@ -120,7 +128,36 @@ Result<void> RecordingWriter::write_object(const Value& object) {
   return m_impl->append_document(object, false);
 }
 
+RenderedEvent render_event(ResourcePatch&& event, const std::optional<TimePoint>& marker_base) {
+  RenderedEvent out;
+  out.duration_ns = event.duration_ns;
+  out.resync = event.resync;
+  Value doc = to_value(std::move(event));
+  if (marker_base)
+    if (Value* t = doc.find("template")) relativize_times(*t, *marker_base);
+  // The document's members in two mappings, around durationNanosecond: at the top level, a
+  // mapping's YAML is its members' lines one after the other, so the joined text is the document's.
+  Value head = Value::object();
+  Value tail = Value::object();
+  bool after = false;
+  for (auto& m : doc.as_object()) {
+    if (m.key == "durationNanosecond") {
+      after = true;
+      continue;
+    }
+    (after ? tail : head).as_object().push_back(std::move(m));
+  }
+  append_yaml(out.text, head);
+  out.split = out.text.size();
+  append_yaml(out.text, tail);
+  return out;
+}
+
 void RecordingWriter::add_event(ResourcePatch event) {
+  add_event(render_event(std::move(event), m_impl->marker_base));
+}
+
+void RecordingWriter::add_event(RenderedEvent event) {
   m_impl->held.emplace_back(std::move(event), m_impl->sequence++);
   std::push_heap(m_impl->held.begin(), m_impl->held.end(), Impl::later);
 }
@@ -142,5 +179,6 @@ Result<std::string> RecordingWriter::close() {
 WriterStats RecordingWriter::stats() const { return m_impl->stats; }
 std::size_t RecordingWriter::held_events() const { return m_impl->held.size(); }
 const std::string& RecordingWriter::path() const { return m_impl->options.path; }
+const std::optional<TimePoint>& RecordingWriter::marker_base() const { return m_impl->marker_base; }
 
 }  // namespace ktape::formats

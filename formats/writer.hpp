@@ -12,8 +12,25 @@
 #include "formats/compress.hpp"
 #include "formats/error.hpp"
 #include "formats/recording.hpp"
+#include "formats/time.hpp"
 
 namespace ktape::formats {
+
+// An event rendered to its document's text ahead of the writer, on the thread that made it, so the
+// writer only orders events and copies bytes (and holds text, not trees). The text is the
+// document without its "durationNanosecond: N" line, which the writer puts back at `split`: it may
+// move a late event's time.
+struct RenderedEvent {
+  std::int64_t duration_ns = 0;
+  bool resync = false;
+  std::string text;       // apiVersion, kind, resource, target | method, template
+  std::size_t split = 0;  // where the durationNanosecond line goes in `text`
+};
+
+// `marker_base`: the recording's startTime when it writes time markers (RecordingWriter::
+// marker_base()), whose times in the template become markers. The writer writes the same bytes
+// for the event as for add_event(ResourcePatch).
+RenderedEvent render_event(ResourcePatch&& event, const std::optional<TimePoint>& marker_base);
 
 struct WriterOptions {
   std::string path;                        // the recording to create
@@ -40,6 +57,8 @@ class RecordingWriter {
   Result<void> write_object(const Value& object);
   // Holds the event until release() passes its time.
   void add_event(ResourcePatch event);
+  // The same for an event rendered by render_event(event, marker_base()).
+  void add_event(RenderedEvent event);
   // Writes every held event with duration_ns <= watermark_ns, in time order (ties: arrival order).
   // An event added after later ones were written is written with the last written time, so the
   // file stays sorted.
@@ -54,6 +73,8 @@ class RecordingWriter {
   WriterStats stats() const;
   std::size_t held_events() const;
   const std::string& path() const;
+  // Set when the file writes time markers; fixed at create(), so any thread may read it.
+  const std::optional<TimePoint>& marker_base() const;
 
  private:
   struct Impl;

@@ -28,7 +28,10 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::push(Record record) {
-  if (record.kind == Record::Kind::event) m_events_seen.fetch_add(1, std::memory_order_relaxed);
+  if (record.kind == Record::Kind::event) {
+    m_events_seen.fetch_add(1, std::memory_order_relaxed);
+    record.rendered = formats::render_event(std::move(record.event), m_writer.marker_base());
+  }
   m_pushed.fetch_add(1, std::memory_order_relaxed);
   m_queue->queue.enqueue(std::move(record));
 }
@@ -86,11 +89,14 @@ void Pipeline::process(Record& record) {
       record.event.method = formats::Method::create;
       record.event.duration_ns = m_stamp();
       record.event.template_value = std::move(record.object);
-      [[fallthrough]];
-    case Record::Kind::event:
       ++m_stats.events;
       ++m_stats.events_per_resource[record.resource];
       m_writer.add_event(std::move(record.event));
+      return;
+    case Record::Kind::event:
+      ++m_stats.events;
+      ++m_stats.events_per_resource[record.resource];
+      m_writer.add_event(std::move(record.rendered));
       return;
   }
 }

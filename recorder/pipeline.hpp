@@ -48,7 +48,8 @@ class Pipeline {
   Pipeline(formats::RecordingWriter& writer, kube::Clock& clock, Stamp stamp, PipelineOptions options);
   ~Pipeline();  // finishes if still running
 
-  // From any thread; never blocks.
+  // From any thread; never blocks. An event is rendered to its document's text here, on the
+  // caller's thread.
   void push(Record record);
   // Starts the writer thread.
   void start();

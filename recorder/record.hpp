@@ -4,6 +4,7 @@
 
 #include "formats/recording.hpp"
 #include "formats/value.hpp"
+#include "formats/writer.hpp"
 
 namespace ktape::recorder {
 
@@ -15,8 +16,11 @@ struct Record {
   };
   Kind kind = Kind::event;
   formats::Value object;         // snapshot_object
-  formats::ResourcePatch event;  // event
+  formats::ResourcePatch event;  // event, as the loop made it
   std::string resource;          // "deployments.apps": whose loop sent it, for the summary
+  // The event's document, rendered by Pipeline::push on the producer's thread (the event is
+  // moved into it), so the writer thread only orders and copies text.
+  formats::RenderedEvent rendered;
 };
 
 }  // namespace ktape::recorder

@@ -167,7 +167,7 @@ void ListWatchLoop::run() {
     ListMode mode =
         first ? (m_options.initial_as_snapshot ? ListMode::snapshot : ListMode::creates) : ListMode::resync;
     apply_list(std::move(*items), mode);
-    if (first) m_emit(Record{Record::Kind::listed, {}, {}, m_ref.display});
+    if (first) m_emit(Record{Record::Kind::listed, {}, {}, m_ref.display, {}});
     first = false;
     if (!m_options.watch) break;
     if (watch_until_relist() == WatchEnd::stopped) break;
@@ -304,7 +304,7 @@ void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
         std::lock_guard lock(m_stats_mutex);
         ++m_stats.objects;
       }
-      Record record{Record::Kind::snapshot_object, std::move(object), {}, m_ref.display};
+      Record record{Record::Kind::snapshot_object, std::move(object), {}, m_ref.display, {}};
       record.event.resource = m_ref.gvr;  // lets the pipeline turn it into a create if the section closed
       m_emit(std::move(record));
       continue;
@@ -500,7 +500,7 @@ void ListWatchLoop::emit(Method method, std::string name, std::string ns, Value 
     std::lock_guard lock(m_stats_mutex);
     ++m_stats.events;
   }
-  m_emit(Record{Record::Kind::event, {}, std::move(ev), m_ref.display});
+  m_emit(Record{Record::Kind::event, {}, std::move(ev), m_ref.display, {}});
 }
 
 void ListWatchLoop::failed(const Error& error) {

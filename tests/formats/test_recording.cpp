@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <climits>
 #include <filesystem>
 #include <fstream>
 
@@ -8,7 +9,9 @@
 #include "formats/json.hpp"
 #include "formats/recording.hpp"
 #include "formats/state.hpp"
+#include "formats/time.hpp"
 #include "formats/writer.hpp"
+#include "formats/yaml.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -167,6 +170,47 @@ TEST_CASE("RecordingWriter sorts held events, writes 0600 with a sidecar, and re
     CHECK(again.error().message.find(path) != std::string::npos);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("an event rendered ahead of the writer is the document the writer would write") {
+  // render_event joins two mappings around the durationNanosecond line; the result must be the
+  // whole document's YAML, byte for byte, for every shape of event, with and without markers.
+  const auto base = parse_rfc3339("2026-01-02T03:04:05Z");
+  REQUIRE(base);
+  std::vector<ResourcePatch> events;
+  events.push_back(event(0, "plain"));
+  events.push_back(event(-5, "negative-time", Method::patch));
+  events.push_back(event(INT64_MAX, "gone", Method::remove));
+  ResourcePatch rich = event(123456789, "rich");
+  rich.resource = {"apps", "v1", "deployments"};
+  rich.namespace_name = "";
+  rich.resync = true;
+  rich.template_value = *parse_json(
+      R"({"metadata":{"name":"rich","creationTimestamp":"2026-01-02T03:04:06Z","labels":{"durationNanosecond":"1"}},)"
+      R"("spec":{"text":"line one\nline two\n","list":[{"a":1},[],{}],"empty":{},"n":null,"yes":"yes"}})");
+  events.push_back(rich);
+  ResourcePatch patch = event(7, "patch", Method::patch);
+  patch.template_value =
+      *parse_json(R"({"status":{"startTime":"2026-01-02T03:04:07Z","$setElementOrder/c":[{"type":"A"}]}})");
+  events.push_back(patch);
+  for (const auto& original : events) {
+    for (bool markers : {false, true}) {
+      CAPTURE(original.name);
+      CAPTURE(markers);
+      Value doc = to_value(original);
+      if (markers) relativize_times(doc, *base);
+      std::string expected = to_yaml(doc);
+      std::optional<TimePoint> marker_base;
+      if (markers) marker_base = *base;
+      RenderedEvent r = render_event(ResourcePatch(original), marker_base);
+      CHECK(r.duration_ns == original.duration_ns);
+      CHECK(r.resync == original.resync);
+      std::string joined = r.text.substr(0, r.split) +
+                           "durationNanosecond: " + std::to_string(original.duration_ns) + "\n" +
+                           r.text.substr(r.split);
+      CHECK(joined == expected);
+    }
+  }
 }
 
 TEST_CASE("a bad ResourcePatch names the file, document, line and field after earlier entries") {

@@ -87,10 +87,10 @@ TEST_CASE("pipeline: the snapshot section stays open until every initial list is
   p.start();
   p.push(object_record("a"));
   p.push(event_record(f.stamp(), "e1"));  // an event from a loop that listed first
-  p.push(Record{Record::Kind::listed, {}, {}, "configmaps"});
+  p.push(Record{Record::Kind::listed, {}, {}, "configmaps", {}});
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   p.push(object_record("b"));  // the second list is still in the snapshot section
-  p.push(Record{Record::Kind::listed, {}, {}, "secrets"});
+  p.push(Record{Record::Kind::listed, {}, {}, "secrets", {}});
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   p.push(event_record(f.stamp(), "e2"));
   auto digest = p.finish();
