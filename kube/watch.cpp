@@ -84,17 +84,62 @@ void WatchStream::cancel() {
   if (m_transfer) m_transfer->cancel();
 }
 
-Result<std::optional<WatchEvent>> WatchStream::next() {
+Result<RawWatchEvent> scan_watch_event(std::string line, std::string_view where) {
+  thread_local std::vector<formats::JsonMember> members;
+  RawWatchEvent raw;
+  std::string_view type, object;
+  bool walked = formats::split_json_object(line, members);
+  if (walked) {
+    for (const auto& m : members) {
+      if (m.key == "type") type = m.value;
+      if (m.key == "object") object = m.value;
+    }
+    auto parsed = parse_type(type.size() >= 2 ? type.substr(1, type.size() - 2) : std::string_view());
+    walked =
+        parsed && !object.empty() && object.front() == '{' && formats::split_json_object(object, members);
+    if (walked) raw.type = *parsed;
+  }
+  if (!walked) {
+    // An ERROR event, malformed JSON, or a shape the walk does not take: the full decoder says
+    // what is wrong, or reads what the walk could not.
+    auto event = decode_watch_event(line, where);
+    if (!event) return fail(event.error());
+    raw.type = event->type;
+    raw.resource_version = std::move(event->resource_version);
+    raw.name = std::string(event->object.string_at({"metadata", "name"}));
+    raw.namespace_name = std::string(event->object.string_at({"metadata", "namespace"}));
+    raw.line = std::move(line);
+    return raw;
+  }
+  raw.object_begin = static_cast<std::size_t>(object.data() - line.data());
+  raw.object_end = raw.object_begin + object.size();
+  for (const auto& m : members) {
+    if (m.key != "metadata") continue;
+    std::vector<formats::JsonMember> meta;
+    if (!formats::split_json_object(m.value, meta)) break;
+    for (const auto& f : meta) {
+      std::string* field = f.key == "name"              ? &raw.name
+                           : f.key == "namespace"       ? &raw.namespace_name
+                           : f.key == "resourceVersion" ? &raw.resource_version
+                                                        : nullptr;
+      if (!field) continue;
+      auto value = formats::json_string_value(f.value);
+      if (value) *field = std::move(*value);
+    }
+    break;
+  }
+  raw.line = std::move(line);
+  return raw;
+}
+
+Result<std::optional<std::string_view>> WatchStream::next_line() {
   for (;;) {
     auto newline = m_buffer.find('\n', m_scan);
     if (newline != std::string::npos) {
       std::string_view line(m_buffer.data() + m_start, newline - m_start);
       m_start = m_scan = newline + 1;
       if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-      auto event = decode_watch_event(line, m_where);
-      if (!event) return fail(event.error());
-      m_resource_version = event->resource_version;
-      return std::optional<WatchEvent>(std::move(*event));
+      return std::optional<std::string_view>(line);
     }
     m_scan = m_buffer.size();
     if (m_start == m_buffer.size()) {
@@ -116,14 +161,31 @@ Result<std::optional<WatchEvent>> WatchStream::next() {
     if (!*more) m_ended = true;
   }
   // The server closed the stream; a last event without its newline still counts.
-  std::string rest = m_buffer.substr(m_start);
+  m_rest = m_buffer.substr(m_start);
   m_buffer.clear();
   m_start = m_scan = 0;
-  if (rest.find_first_not_of(" \r\t\n") == std::string::npos) return std::optional<WatchEvent>();
-  auto event = decode_watch_event(rest, m_where);
+  if (m_rest.find_first_not_of(" \r\t\n") == std::string::npos) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(m_rest);
+}
+
+Result<std::optional<WatchEvent>> WatchStream::next() {
+  auto line = next_line();
+  if (!line) return fail(line.error());
+  if (!*line) return std::optional<WatchEvent>();
+  auto event = decode_watch_event(**line, m_where);
   if (!event) return fail(event.error());
   m_resource_version = event->resource_version;
   return std::optional<WatchEvent>(std::move(*event));
+}
+
+Result<std::optional<RawWatchEvent>> WatchStream::next_raw() {
+  auto line = next_line();
+  if (!line) return fail(line.error());
+  if (!*line) return std::optional<RawWatchEvent>();
+  auto event = scan_watch_event(std::string(**line), m_where);
+  if (!event) return fail(event.error());
+  m_resource_version = event->resource_version;
+  return std::optional<RawWatchEvent>(std::move(*event));
 }
 
 }  // namespace ktape::kube

@@ -46,6 +46,28 @@ std::string_view to_string(WatchEvent::Type type);
 // `where` names the watch in messages ("watch /api/v1/pods").
 Result<WatchEvent> decode_watch_event(std::string_view line, std::string_view where);
 
+// A watch event read off its line without decoding the object, for a caller that decodes it
+// elsewhere (the recorder's workers): the type and the object's identity come from a structural
+// walk of the line (formats::split_json_object), which builds no Value.
+struct RawWatchEvent {
+  WatchEvent::Type type = WatchEvent::Type::added;
+  std::string line;  // the event as received: {"type":...,"object":{...}}
+  // Where the object's text is in `line`; both 0 when only a full parse of the line finds it.
+  std::size_t object_begin = 0;
+  std::size_t object_end = 0;
+  std::string resource_version;  // the object's metadata.resourceVersion, name and namespace
+  std::string name;
+  std::string namespace_name;
+  std::string_view object_text() const {
+    return std::string_view(line).substr(object_begin, object_end - object_begin);
+  }
+};
+
+// Reads the type and the object's identity off one line. An ERROR event is its Error, as in
+// decode_watch_event; a line the walk cannot read is decoded fully, so malformed JSON gets the
+// same Error as there. The object's scalars are not checked: decoding it may still fail.
+Result<RawWatchEvent> scan_watch_event(std::string line, std::string_view where);
+
 class WatchStream {
  public:
   WatchStream(std::shared_ptr<Transfer> transfer, std::string where, std::stop_token stop);
@@ -57,6 +79,8 @@ class WatchStream {
   // restart): re-watch from resource_version(). An Error for a broken connection, an idle
   // timeout, invalid JSON, an ERROR event, or a cancel.
   Result<std::optional<WatchEvent>> next();
+  // The same, leaving the object undecoded.
+  Result<std::optional<RawWatchEvent>> next_raw();
   // Stops the stream from any thread; a blocked next() returns a cancelled Error.
   void cancel();
   // The resourceVersion of the last event returned (bookmarks included); "" before the first.
@@ -66,6 +90,8 @@ class WatchStream {
 
  private:
   struct StopHook;
+  // The next non-blank line, valid until the next call; nullopt at the end of the stream.
+  Result<std::optional<std::string_view>> next_line();
   std::shared_ptr<Transfer> m_transfer;
   std::string m_where;
   std::string m_buffer;
@@ -74,6 +100,7 @@ class WatchStream {
   std::size_t m_bytes = 0;
   bool m_ended = false;
   std::string m_resource_version;
+  std::string m_rest;  // the last line when it had no newline
   std::unique_ptr<StopHook> m_stop_hook;
 };
 

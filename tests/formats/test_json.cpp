@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "formats/json.hpp"
+#include "tests/formats/test_patch_generators.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -150,4 +151,47 @@ TEST_CASE("is_json_of is to_json(value) == text") {
       *v, R"({"h":false,"a":[1,"x\ty",{"b":null,"c":true}],"d":"\u0001\"","e":{},"f":[],"g":-1.5e3})"));
   CHECK(is_json_of(Value("é\n"), "\"é\\n\""));
   CHECK(is_json_of(Value(), "null"));
+}
+
+TEST_CASE("split_json_object finds every member's text, compact or indented, and refuses malformed objects") {
+  testing::ObjectGenerator gen(7);
+  std::vector<JsonMember> members;
+  for (int i = 0; i < 200; ++i) {
+    Value object = i % 3 == 0 ? gen.pod() : i % 3 == 1 ? gen.deployment() : gen.widget();
+    object.set("we\"ird\\key\n", Value::array());
+    object["metadata"].set("annotations", Value::object());
+    object["metadata"]["annotations"].set("quote", "a \"quoted\\\" } ] { [ value\\");
+    for (const std::string& text : {to_json(object), to_json_pretty(object)}) {
+      REQUIRE(split_json_object(text, members));
+      const auto& expected = object.as_object();
+      REQUIRE(members.size() == expected.size());
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        CHECK(members[k].key == expected[k].key);
+        auto value = parse_json(members[k].value);
+        REQUIRE(value);
+        CHECK(*value == expected[k].value);
+      }
+    }
+    // Every proper prefix of an object is not one.
+    std::string text = to_json(object["metadata"]);
+    for (std::size_t cut = 0; cut < text.size(); ++cut)
+      CHECK_FALSE(split_json_object(std::string_view(text).substr(0, cut), members));
+  }
+  REQUIRE(split_json_object(" { } ", members));
+  CHECK(members.empty());
+  for (const char* bad : {"", "[]", "\"s\"", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":[1}}", "{\"a\":{\"b\":1]}",
+                          "{\"a\":1}x", "{\"a\":1 \"b\":2}", "{a:1}", "{\"a\":}", "{\"a\":[1,]}",
+                          "{\"a\":{\"b\"}}", "{\"a\":\"\\\"}", "{\"a\":[[[[1]]]}"})
+    CHECK_MESSAGE(!split_json_object(bad, members), bad);
+  std::string deep(2000, '[');
+  deep = "{\"a\":" + deep + std::string(2000, ']') + "}";
+  CHECK_FALSE(split_json_object(deep, members));
+}
+
+TEST_CASE("json_string_value unescapes a string literal") {
+  CHECK(json_string_value("\"plain\"") == "plain");
+  CHECK(json_string_value(R"("a\"b\\c\u00e9\n")") == "a\"b\\c\xc3\xa9\n");
+  CHECK_FALSE(json_string_value("plain"));
+  CHECK_FALSE(json_string_value("\"a\\\""));
+  CHECK_FALSE(json_string_value("1"));
 }
