@@ -22,10 +22,11 @@ class KubeWatch : public WatchStream {
  public:
   explicit KubeWatch(kube::WatchStream stream) : m_stream(std::move(stream)) {}
   Result<std::optional<WatchEvent>> next() override {
-    auto ev = m_stream.next();
+    auto ev = m_stream.next_raw();
     if (!ev) return fail(ev.error());
     if (!*ev) return std::optional<WatchEvent>{};
-    return std::optional{WatchEvent{convert((*ev)->type), std::move((*ev)->object)}};
+    auto type = convert((*ev)->type);
+    return std::optional{WatchEvent{type, formats::Value(), std::move(**ev)}};
   }
   void cancel() override { m_stream.cancel(); }
 

@@ -54,34 +54,31 @@ std::optional<Value> diff(const Value& before, const Value& after, bool strategi
   return std::move(*smp);
 }
 
-// The patch from the recorded `old` state to `object` (whose state is `now`), as diff() of the
-// whole objects would make it. A top-level member whose text is the same in both adds nothing to
-// a diff, so it is left out of both sides (except apiVersion and kind, which choose the patch
-// metadata); only the changed members of the old state are parsed back, and the changed members
-// of `object` are moved out for the diff and back after it. nullopt: no strategic diff exists.
-// An empty object when the old state cannot be read back (it cannot happen: it is our own text).
-template <typename State>
-std::optional<Value> diff_changed(const State& old, const State& now, Value& object, bool strategic) {
-  if (old.ends.empty() || now.ends.empty()) {
-    auto before = formats::parse_json(old.json);
-    if (!before) return Value::object();
-    return diff(*before, object, strategic);
-  }
-  auto& members = object.as_object();
+// The patch from the recorded `old` state to the new object (whose state is `now`), as diff() of
+// the whole objects would make it. A top-level member whose text is the same in both adds nothing
+// to a diff, so it is left out of both sides (except apiVersion and kind, which choose the patch
+// metadata); only the changed members of the old state are parsed back, and only the changed
+// members of the new object are taken for the diff (and given back after it). `members` is the
+// new object's: size(), key(i), take(i) (nullopt: unreadable, which sets `unreadable`) and
+// give(i, value). nullopt: no strategic diff exists. An empty object when a state cannot be read
+// back (our own text: it cannot happen) or a new member is unreadable.
+template <typename State, typename Members>
+std::optional<Value> diff_members(const State& old, const State& now, Members& members, bool strategic) {
   std::vector<bool> old_matched(old.ends.size(), false);
-  std::vector<std::size_t> moved;  // members of `object` moved into `after`, in order
+  std::vector<std::size_t> moved;  // members taken into `after`, in order
   Value before = Value::object();
   Value after = Value::object();
   bool readable = true;
   std::string prefix;
   for (std::size_t i = 0; i < members.size() && readable; ++i) {
+    const std::string& key = members.key(i);
     prefix.clear();
-    formats::append_json_string(prefix, members[i].key);
+    formats::append_json_string(prefix, key);
     prefix.push_back(':');
     std::size_t j = i < old.ends.size() && member_text(old, i).starts_with(prefix) ? i : old.ends.size();
     for (std::size_t k = 0; j == old.ends.size() && k < old.ends.size(); ++k)
       if (!old_matched[k] && member_text(old, k).starts_with(prefix)) j = k;
-    bool type_meta = members[i].key == "apiVersion" || members[i].key == "kind";
+    bool type_meta = key == "apiVersion" || key == "kind";
     if (j < old.ends.size()) {
       old_matched[j] = true;
       std::string_view text = member_text(old, j);
@@ -91,9 +88,14 @@ std::optional<Value> diff_changed(const State& old, const State& now, Value& obj
         readable = false;
         break;
       }
-      before.as_object().push_back(formats::Member{members[i].key, std::move(*value)});
+      before.as_object().push_back(formats::Member{key, std::move(*value)});
     }
-    after.as_object().push_back(formats::Member{members[i].key, std::move(members[i].value)});
+    auto value = members.take(i);
+    if (!value) {
+      readable = false;
+      break;
+    }
+    after.as_object().push_back(formats::Member{key, std::move(*value)});
     moved.push_back(i);
   }
   // What the object no longer has, in the old order.
@@ -112,8 +114,51 @@ std::optional<Value> diff_changed(const State& old, const State& now, Value& obj
   std::optional<Value> patch =
       readable ? diff(before, after, strategic) : std::optional<Value>(Value::object());
   auto& back = after.as_object();
-  for (std::size_t k = 0; k < moved.size(); ++k) members[moved[k]].value = std::move(back[k].value);
+  for (std::size_t k = 0; k < moved.size() && k < back.size(); ++k)
+    members.give(moved[k], std::move(back[k].value));
   return patch;
+}
+
+// The members of a decoded object, moved out for the diff and back after it.
+struct ValueMembers {
+  std::vector<formats::Member>& members;
+  std::size_t size() const { return members.size(); }
+  const std::string& key(std::size_t i) const { return members[i].key; }
+  std::optional<Value> take(std::size_t i) { return std::move(members[i].value); }
+  void give(std::size_t i, Value&& v) { members[i].value = std::move(v); }
+};
+
+// The members of an object as received: each parsed from its text when the diff needs it;
+// metadata, already decoded (and stripped), copied.
+struct TextMembers {
+  const std::vector<formats::JsonMember>& members;
+  std::size_t metadata;  // its index
+  const Value& meta;
+  bool unreadable = false;
+  std::size_t size() const { return members.size(); }
+  const std::string& key(std::size_t i) const { return members[i].key; }
+  std::optional<Value> take(std::size_t i) {
+    if (i == metadata) return meta;
+    auto v = formats::parse_json(members[i].value);
+    if (!v) {
+      unreadable = true;
+      return std::nullopt;
+    }
+    return std::move(*v);
+  }
+  void give(std::size_t, Value&&) {}
+};
+
+// diff_members for a decoded object; also takes states without member ends.
+template <typename State>
+std::optional<Value> diff_changed(const State& old, const State& now, Value& object, bool strategic) {
+  if (old.ends.empty() || now.ends.empty()) {
+    auto before = formats::parse_json(old.json);
+    if (!before) return Value::object();
+    return diff(*before, object, strategic);
+  }
+  ValueMembers members{object.as_object()};
+  return diff_members(old, now, members, strategic);
 }
 
 }  // namespace
@@ -172,6 +217,7 @@ void ListWatchLoop::run() {
     if (!m_options.watch) break;
     if (watch_until_relist() == WatchEnd::stopped) break;
     drain();  // a relist compares with every state: the workers first finish what was received
+    m_undecodable.store(false, std::memory_order_release);  // the relist records what it missed
     std::lock_guard lock(m_stats_mutex);
     ++m_stats.relists;
   }
@@ -329,6 +375,7 @@ void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
 
 ListWatchLoop::WatchEnd ListWatchLoop::watch_until_relist() {
   while (!stopped()) {
+    if (take_undecodable()) return WatchEnd::relist;
     auto min = m_options.min_watch_timeout;
     auto timeout =
         min + seconds(std::uniform_int_distribution<long>(0, std::max<long>(min.count() - 1, 0))(m_random));
@@ -356,6 +403,8 @@ ListWatchLoop::WatchEnd ListWatchLoop::watch_until_relist() {
       std::lock_guard lock(m_stream_mutex);
       m_stream = nullptr;
     }
+    if (result) drain();  // before watching on from here, the workers read what this watch brought
+    if (take_undecodable()) return WatchEnd::relist;
     if (!result) {
       if (is_expired(result.error())) return WatchEnd::relist;
       if (is_cancelled(result.error()) || stopped()) return WatchEnd::stopped;
@@ -381,25 +430,168 @@ Result<bool> ListWatchLoop::consume(WatchStream& stream, std::size_t& count) {
     if (!*event) return true;
     ++count;
     handle(std::move(**event));
+    if (m_undecodable.load(std::memory_order_acquire)) return true;  // the caller relists
   }
 }
 
+bool ListWatchLoop::take_undecodable() {
+  if (!m_undecodable.exchange(false, std::memory_order_acq_rel)) return false;
+  std::string message;
+  {
+    std::lock_guard lock(m_stats_mutex);
+    message = m_undecodable_message;
+  }
+  Error error{ErrorKind::parse, m_ref.display + ": " + message, 0, {}};
+  failed(error);
+  if (m_report) m_report(error.message + "; relisting so that nothing is lost");
+  return true;
+}
+
 void ListWatchLoop::handle(WatchEvent event) {
+  if (event.raw) {
+    if (!event.raw->resource_version.empty()) m_resource_version = event.raw->resource_version;
+    if (event.type == WatchEvent::Type::bookmark) return;
+    Work work{event.type, Value(), {}, m_stamp(), std::move(event.raw)};
+    const auto& raw = *work.raw;
+    work.key = raw.namespace_name.empty() ? raw.name : raw.namespace_name + "/" + raw.name;
+    submit(std::move(work));
+    return;
+  }
   auto rv = event.object.string_at({"metadata", "resourceVersion"});
   if (!rv.empty()) m_resource_version = std::string(rv);
   if (event.type == WatchEvent::Type::bookmark) return;
-  Work work{event.type, std::move(event.object), {}, m_stamp()};
+  Work work{event.type, std::move(event.object), {}, m_stamp(), std::nullopt};
   work.key = object_key(work.object);  // prepare() changes neither name nor namespace
   submit(std::move(work));
 }
 
 void ListWatchLoop::process(States& states, Work& work) {
+  if (work.raw) {
+    std::string error;
+    if (!process_raw(states, work, error)) undecodable(error);
+    return;
+  }
+  process_object(states, work);
+}
+
+void ListWatchLoop::process_object(States& states, Work& work) {
   if (!prepare(work.object)) return;
   if (work.type == WatchEvent::Type::deleted) {
     record_delete(states, work.key, work.object, false, work.stamp);
     return;
   }
   record_upsert(states, work.key, work.object, false, work.stamp);
+}
+
+bool ListWatchLoop::process_raw(States& states, Work& work, std::string& error) {
+  const kube::RawWatchEvent& raw = *work.raw;
+  bool located = raw.object_end > raw.object_begin;
+  // The whole object decoded, for the paths that need it (a create, a transform, a shape the
+  // text comparison does not take).
+  auto decode = [&]() -> bool {
+    auto doc = formats::parse_json(located ? raw.object_text() : std::string_view(raw.line));
+    if (!doc) {
+      error = "an event's object is not JSON: " + doc.error().message;
+      return false;
+    }
+    if (located) {
+      work.object = std::move(*doc);
+      return true;
+    }
+    Value* object = doc->find("object");
+    if (!object || !object->is_object()) {
+      error = "an event without an object";
+      return false;
+    }
+    work.object = std::move(*object);
+    return true;
+  };
+  thread_local std::vector<formats::JsonMember> members;
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t metadata = none;
+  bool by_text = located && !m_options.transform && formats::split_json_object(raw.object_text(), members);
+  if (by_text) {
+    bool api_version = false, kind = false;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (members[i].key == "metadata") metadata = i;
+      api_version = api_version || members[i].key == "apiVersion";
+      kind = kind || members[i].key == "kind";
+    }
+    by_text = metadata != none && api_version && kind;  // else ensure_type_meta adds them
+  }
+  if (!by_text) {
+    if (!decode()) return false;
+    process_object(states, work);
+    return true;
+  }
+  auto meta = formats::parse_json(members[metadata].value);
+  if (!meta || !meta->is_object()) {
+    error = "an event's metadata is not a JSON object" + (meta ? std::string() : ": " + meta.error().message);
+    return false;
+  }
+  Value head = Value::object();  // the object's metadata alone: what accept, strip and emit read
+  head.set("metadata", std::move(*meta));
+  if (m_options.accept && !m_options.accept(head)) return true;
+  formats::strip_for_snapshot(head, m_options.keep_managed_fields);
+  if (work.type == WatchEvent::Type::deleted) {
+    record_delete(states, work.key, head, false, work.stamp);
+    return true;
+  }
+  auto it = states.find(work.key);
+  if (it == states.end() || it->second.ends.empty()) {
+    if (!decode()) return false;
+    process_object(states, work);
+    return true;
+  }
+  // The new state's text: each member as received, metadata as stripped.
+  const Value& stripped = *head.find("metadata");
+  thread_local LastState now;
+  now.json.clear();
+  now.ends.clear();
+  now.json.push_back('{');
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) now.json.push_back(',');
+    formats::append_json_string(now.json, members[i].key);
+    now.json.push_back(':');
+    if (i == metadata) {
+      formats::append_json(now.json, stripped);
+    } else {
+      now.json.append(members[i].value);
+    }
+    now.ends.push_back(now.json.size());
+  }
+  now.json.push_back('}');
+  LastState& old = it->second;
+  if (old.json == now.json) return true;
+  TextMembers text{members, metadata, stripped};
+  std::optional<Value> patch = diff_members(old, now, text, m_ref.strategic);
+  if (text.unreadable) {
+    error = "an event's object is not JSON";
+    return false;
+  }
+  if (!patch) {
+    // No strategic diff exists: replace the whole object (see record_upsert).
+    if (!decode()) return false;
+    if (!prepare(work.object)) return true;
+    patch = std::move(work.object);
+    patch->set("$patch", "replace");
+  }
+  old.json.assign(now.json);
+  old.ends.assign(now.ends.begin(), now.ends.end());
+  if (empty_patch(*patch)) return true;
+  emit_event(Method::patch, head, std::move(*patch), false, work.stamp);
+  return true;
+}
+
+void ListWatchLoop::undecodable(const std::string& message) {
+  {
+    std::lock_guard lock(m_stats_mutex);
+    m_undecodable_message = message;
+  }
+  m_undecodable.store(true, std::memory_order_release);
+  // Wake the loop's thread, which may be waiting for an event that does not come.
+  std::lock_guard lock(m_stream_mutex);
+  if (m_stream) m_stream->cancel();
 }
 
 void ListWatchLoop::write_state(const Value& object, LastState& state, const LastState* previous) {

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -96,12 +97,13 @@ class ListWatchLoop {
     std::vector<std::size_t> ends;
   };
   using States = std::unordered_map<std::string, LastState>;  // "ns/name" -> last recorded state
-  // A watch event on its way to the worker that owns its object.
+  // A watch event on its way to the worker that owns its object: decoded, or as received.
   struct Work {
     WatchEvent::Type type = WatchEvent::Type::added;
     formats::Value object;
     std::string key;
     std::int64_t stamp = 0;
+    std::optional<kube::RawWatchEvent> raw;
   };
   // The objects whose key hashes to it: their states, and (with workers) the thread and queue.
   struct Shard;
@@ -114,6 +116,14 @@ class ListWatchLoop {
   Result<bool> consume(WatchStream& stream, std::size_t& count);
   void handle(WatchEvent event);
   void process(States& states, Work& work);
+  void process_object(States& states, Work& work);  // a decoded event
+  // An event as received: its members compared as text with the last state, only the changed
+  // ones (and metadata) decoded. false when the object is not readable; `error` says why.
+  bool process_raw(States& states, Work& work, std::string& error);
+  // A worker found an event it cannot read: the watch ends, and a relist records what it held.
+  void undecodable(const std::string& message);
+  // On the loop's thread: whether a worker found one (then reported and counted as a failure).
+  bool take_undecodable();
   std::size_t shard_index(const std::string& key) const;
   void start_workers();
   void work(Shard& shard);
@@ -151,6 +161,8 @@ class ListWatchLoop {
   std::mt19937_64 m_random;
 
   std::atomic<bool> m_stop{false};
+  std::atomic<bool> m_undecodable{false};
+  std::string m_undecodable_message;  // under m_stats_mutex
   std::mutex m_stream_mutex;
   WatchStream* m_stream = nullptr;  // the watch in flight, for stop()
 

@@ -9,6 +9,7 @@
 
 #include "formats/error.hpp"
 #include "formats/value.hpp"
+#include "kube/watch.hpp"
 
 namespace ktape::recorder {
 
@@ -22,6 +23,9 @@ struct WatchEvent {
   enum class Type { added, modified, deleted, bookmark };
   Type type = Type::added;
   formats::Value object;  // for a bookmark: only metadata.resourceVersion matters
+  // Or the event as received, its object not yet decoded (object stays null): the loop takes the
+  // identity and resourceVersion from it, and the worker that owns the object decodes it.
+  std::optional<kube::RawWatchEvent> raw;
 };
 
 class WatchStream {

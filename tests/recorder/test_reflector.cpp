@@ -7,6 +7,7 @@
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
+#include "kube/watch.hpp"
 #include "recorder/reflector.hpp"
 
 using namespace ktape;
@@ -108,7 +109,22 @@ ListPage page(std::vector<Value> items, std::string rv, std::string token = "") 
   return ListPage{std::move(items), std::move(rv), std::move(token)};
 }
 
-WatchEvent ev(WatchEvent::Type t, Value object) { return WatchEvent{t, std::move(object)}; }
+WatchEvent ev(WatchEvent::Type t, Value object) { return WatchEvent{t, std::move(object), std::nullopt}; }
+
+// The same event as kube's WatchStream::next_raw hands it over: the object left as text, compact
+// as an apiserver writes it, or `spaced` (its members' texts then differ from the recorded
+// states' compact texts, which the loop must still read as equal where they are).
+WatchEvent raw_ev(WatchEvent::Type t, const Value& object, bool spaced = false) {
+  static const char* names[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
+  std::string text = spaced ? formats::to_json_pretty(object) : formats::to_json(object);
+  if (spaced)
+    for (auto& c : text)
+      if (c == '\n') c = ' ';
+  auto raw = kube::scan_watch_event(
+      std::string(R"({"type":")") + names[static_cast<int>(t)] + R"(","object":)" + text + "}", "test");
+  REQUIRE(raw);
+  return WatchEvent{t, Value(), std::move(*raw)};
+}
 
 Value bookmark(const std::string& rv) {
   Value v;
@@ -263,90 +279,132 @@ TEST_CASE("list+watch loop records each update as the patch between the whole ob
   };
   std::vector<Value> objects;
   for (const auto& text : versions) objects.push_back(parse_json(text).value());
-  for (bool strategic : {true, false}) {
-    CAPTURE(strategic);
-    Harness h;
-    ResourceRef ref{{"", "v1", "pods"}, "Pod", strategic, "pods"};
-    h.loop = std::make_unique<ListWatchLoop>(
-        ref, h.source, h.clock, [&h] { return ++h.t; }, [&h](Record r) { h.records.push_back(std::move(r)); },
-        [&h](const std::string& m) { h.reports.push_back(m); }, LoopOptions{});
-    h.source.loop = h.loop.get();
-    using T = WatchEvent::Type;
-    std::vector<WatchEvent> events;
-    for (std::size_t i = 0; i < objects.size(); ++i) {
-      Value o = objects[i];
-      o["metadata"].set("resourceVersion", std::to_string(10 + i));  // stripped before recording
-      events.push_back(ev(i == 0 ? T::added : T::modified, std::move(o)));
-    }
-    h.source.script = {ExpectList{"", page({}, "9")}, ExpectWatch{"9", events, std::nullopt}};
-    h.loop->run();
-    std::vector<std::string> expected, recorded;
-    for (std::size_t i = 1; i < objects.size(); ++i) {
-      Value patch;
-      if (!strategic) {
-        patch = formats::create_merge_patch(objects[i - 1], objects[i]);
-      } else if (auto smp = formats::create_strategic_merge_patch(objects[i - 1], objects[i])) {
-        patch = *smp;
-      } else {
-        patch = objects[i];
-        patch.set("$patch", "replace");
+  for (int mode : {0, 1, 2})  // decoded events, events as compact text, as spaced text
+    for (bool strategic : {true, false}) {
+      CAPTURE(mode);
+      CAPTURE(strategic);
+      Harness h;
+      ResourceRef ref{{"", "v1", "pods"}, "Pod", strategic, "pods"};
+      h.loop = std::make_unique<ListWatchLoop>(
+          ref, h.source, h.clock, [&h] { return ++h.t; },
+          [&h](Record r) { h.records.push_back(std::move(r)); },
+          [&h](const std::string& m) { h.reports.push_back(m); }, LoopOptions{});
+      h.source.loop = h.loop.get();
+      using T = WatchEvent::Type;
+      std::vector<WatchEvent> events;
+      for (std::size_t i = 0; i < objects.size(); ++i) {
+        Value o = objects[i];
+        o["metadata"].set("resourceVersion", std::to_string(10 + i));  // stripped before recording
+        auto type = i == 0 ? T::added : T::modified;
+        events.push_back(mode == 0 ? ev(type, std::move(o)) : raw_ev(type, o, mode == 2));
       }
-      if (patch.size() > 0) expected.push_back(formats::to_json(patch));
+      h.source.script = {ExpectList{"", page({}, "9")}, ExpectWatch{"9", events, std::nullopt}};
+      h.loop->run();
+      std::vector<std::string> expected, recorded;
+      for (std::size_t i = 1; i < objects.size(); ++i) {
+        Value patch;
+        if (!strategic) {
+          patch = formats::create_merge_patch(objects[i - 1], objects[i]);
+        } else if (auto smp = formats::create_strategic_merge_patch(objects[i - 1], objects[i])) {
+          patch = *smp;
+        } else {
+          patch = objects[i];
+          patch.set("$patch", "replace");
+        }
+        if (patch.size() > 0) expected.push_back(formats::to_json(patch));
+      }
+      for (const auto& r : h.records)
+        if (r.kind == Record::Kind::event && r.event.method == Method::patch)
+          recorded.push_back(formats::to_json(r.event.template_value));
+      CHECK(recorded == expected);
+      CHECK(expected.size() == objects.size() - 2);  // the reordering alone recorded nothing
+      if (strategic) CHECK(expected.back().find("\"$patch\":\"replace\"") != std::string::npos);
     }
-    for (const auto& r : h.records)
-      if (r.kind == Record::Kind::event && r.event.method == Method::patch)
-        recorded.push_back(formats::to_json(r.event.template_value));
-    CHECK(recorded == expected);
-    CHECK(expected.size() == objects.size() - 2);  // the reordering alone recorded nothing
-    if (strategic) CHECK(expected.back().find("\"$patch\":\"replace\"") != std::string::npos);
-  }
 }
 
 TEST_CASE("list+watch loop with workers: every event recorded, each object's in order, stamped on receipt") {
-  LoopOptions options;
-  options.workers = 2;
-  Harness h(options);
-  using T = WatchEvent::Type;
-  const int pods = 40, rounds = 4;
-  std::vector<WatchEvent> events;
-  for (int i = 0; i < pods; ++i) events.push_back(ev(T::added, pod("p" + std::to_string(i), "2")));
-  for (int r = 1; r <= rounds; ++r)
-    for (int i = 0; i < pods; ++i)
-      events.push_back(ev(T::modified, pod("p" + std::to_string(i), "3", "nginx:" + std::to_string(r))));
-  // After the 410, the relist finds p0..p19 changed, p20..p29 as they were, p30..p39 gone: its
-  // resync compares with the states the workers recorded, so it must wait for them.
-  std::vector<Value> relisted;
-  for (int i = 0; i < 30; ++i)
-    relisted.push_back(
-        pod("p" + std::to_string(i), "9", i < 20 ? "nginx:9" : "nginx:" + std::to_string(rounds)));
-  h.source.script = {
-      ExpectList{"", page({}, "1")},
-      ExpectWatch{"1", events, Error{ErrorKind::expired, "too old", 410, "Expired"}},
-      ExpectList{"", page(relisted, "10")},
-  };
-  h.loop->run();
-  std::map<std::string, std::vector<std::string>> per_object;
-  std::map<std::string, std::vector<std::int64_t>> stamps;
-  for (const auto& r : h.records) {
-    if (r.kind != Record::Kind::event) continue;
-    per_object[r.event.name].push_back(std::string(formats::method_name(r.event.method)) +
-                                       (r.event.resync ? " (resync)" : ""));
-    if (!r.event.resync) stamps[r.event.name].push_back(r.event.duration_ns);
+  for (bool raw : {false, true}) {
+    CAPTURE(raw);
+    LoopOptions options;
+    options.workers = 2;
+    Harness h(options);
+    using T = WatchEvent::Type;
+    const int pods = 40, rounds = 4;
+    auto make = [raw](WatchEvent::Type t, Value object) {
+      return raw ? raw_ev(t, object) : ev(t, std::move(object));
+    };
+    std::vector<WatchEvent> events;
+    for (int i = 0; i < pods; ++i) events.push_back(make(T::added, pod("p" + std::to_string(i), "2")));
+    for (int r = 1; r <= rounds; ++r)
+      for (int i = 0; i < pods; ++i)
+        events.push_back(make(T::modified, pod("p" + std::to_string(i), "3", "nginx:" + std::to_string(r))));
+    // After the 410, the relist finds p0..p19 changed, p20..p29 as they were, p30..p39 gone: its
+    // resync compares with the states the workers recorded, so it must wait for them.
+    std::vector<Value> relisted;
+    for (int i = 0; i < 30; ++i)
+      relisted.push_back(
+          pod("p" + std::to_string(i), "9", i < 20 ? "nginx:9" : "nginx:" + std::to_string(rounds)));
+    h.source.script = {
+        ExpectList{"", page({}, "1")},
+        ExpectWatch{"1", events, Error{ErrorKind::expired, "too old", 410, "Expired"}},
+        ExpectList{"", page(relisted, "10")},
+    };
+    h.loop->run();
+    std::map<std::string, std::vector<std::string>> per_object;
+    std::map<std::string, std::vector<std::int64_t>> stamps;
+    for (const auto& r : h.records) {
+      if (r.kind != Record::Kind::event) continue;
+      per_object[r.event.name].push_back(std::string(formats::method_name(r.event.method)) +
+                                         (r.event.resync ? " (resync)" : ""));
+      if (!r.event.resync) stamps[r.event.name].push_back(r.event.duration_ns);
+    }
+    REQUIRE(per_object.size() == pods);
+    std::vector<std::int64_t> all;
+    for (int i = 0; i < pods; ++i) {
+      std::string name = "p" + std::to_string(i);
+      std::vector<std::string> expected{"create", "patch", "patch", "patch", "patch"};
+      if (i < 20) expected.push_back("patch (resync)");
+      if (i >= 30) expected.push_back("delete (resync)");
+      CHECK(per_object[name] == expected);
+      // Stamped when the loop read the event: the watch order, whatever order the workers ran in.
+      const auto& s = stamps[name];
+      REQUIRE(s.size() == 1 + rounds);
+      for (int r = 0; r <= rounds; ++r) CHECK(s[static_cast<std::size_t>(r)] == 1 + r * pods + i);
+      all.insert(all.end(), s.begin(), s.end());
+    }
+    CHECK(all.size() == events.size());
+    CHECK(h.loop->stats().events == events.size() + 20 + 10);
   }
-  REQUIRE(per_object.size() == pods);
-  std::vector<std::int64_t> all;
-  for (int i = 0; i < pods; ++i) {
-    std::string name = "p" + std::to_string(i);
-    std::vector<std::string> expected{"create", "patch", "patch", "patch", "patch"};
-    if (i < 20) expected.push_back("patch (resync)");
-    if (i >= 30) expected.push_back("delete (resync)");
-    CHECK(per_object[name] == expected);
-    // Stamped when the loop read the event: the watch order, whatever order the workers ran in.
-    const auto& s = stamps[name];
-    REQUIRE(s.size() == 1 + rounds);
-    for (int r = 0; r <= rounds; ++r) CHECK(s[static_cast<std::size_t>(r)] == 1 + r * pods + i);
-    all.insert(all.end(), s.begin(), s.end());
+}
+
+TEST_CASE("list+watch loop: an event a worker cannot read is reported, and a relist records it") {
+  for (unsigned workers : {0u, 1u}) {
+    CAPTURE(workers);
+    LoopOptions options;
+    options.workers = workers;
+    Harness h(options);
+    using T = WatchEvent::Type;
+    // Its structure walks, but a scalar in it is not JSON: only the worker's decode finds out.
+    auto broken = raw_ev(T::modified, pod("a", "12", "nginx:2"));
+    auto& line = broken.raw->line;
+    line.replace(line.find("\"nginx:2\""), 9, "nginx_two");
+    broken.raw->object_end -= 2;
+    h.source.script = {
+        ExpectList{"", page({pod("a", "5")}, "10")},
+        ExpectWatch{"10", std::vector{raw_ev(T::added, pod("b", "11")), broken}, std::nullopt},
+        ExpectList{"", page({pod("a", "20", "nginx:2"), pod("b", "11")}, "20")},
+    };
+    h.loop->run();
+    // The broken event ends the watch (no re-watch from its resourceVersion, which would skip
+    // it): the relist finds the change it carried.
+    CHECK(h.source.requests ==
+          std::vector<std::string>{"list continue=", "watch rv=10", "list continue=", "watch rv=20"});
+    CHECK(h.summary() == std::vector<std::string>{"object a", "listed", "create b", "patch a (resync)"});
+    REQUIRE(h.reports.size() == 1);
+    CHECK(h.reports[0].starts_with("pods: an event's object is not JSON"));
+    CHECK(h.reports[0].ends_with("; relisting so that nothing is lost"));
+    auto stats = h.loop->stats();
+    CHECK(stats.failures == 1);
+    CHECK(stats.relists == 1);
   }
-  CHECK(all.size() == events.size());
-  CHECK(h.loop->stats().events == events.size() + 20 + 10);
 }
