@@ -31,12 +31,14 @@ struct Running {
   std::thread thread;
 };
 
-// Worker threads per watched resource (LoopOptions::workers): KTAPE_RECORD_WORKERS, else 1 where
-// there is a second core for it to run on.
+// Worker threads per watched resource (LoopOptions::workers; started at the resource's first
+// watch event): KTAPE_RECORD_WORKERS, else one per core up to 4 where there are two or more (the
+// watch thread only splits lines: the workers decode, diff and render).
 unsigned watch_workers() {
   if (const char* v = std::getenv("KTAPE_RECORD_WORKERS"); v && *v)
     return static_cast<unsigned>(std::atoi(v));
-  return std::thread::hardware_concurrency() >= 2 ? 1 : 0;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores >= 2 ? std::min(cores, 4u) : 0;
 }
 
 std::string resource_key(const kube::ApiResource& r) { return r.group + "/" + r.resource; }

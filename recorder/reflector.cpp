@@ -198,7 +198,6 @@ constexpr std::size_t k_queue_limit = 256;
 }  // namespace
 
 void ListWatchLoop::run() {
-  start_workers();
   bool first = true;
   while (!stopped()) {
     auto items = list_all();
@@ -239,13 +238,9 @@ std::size_t ListWatchLoop::shard_index(const std::string& key) const {
   return m_shards.size() == 1 ? 0 : std::hash<std::string>{}(key) % m_shards.size();
 }
 
-void ListWatchLoop::start_workers() {
-  if (m_options.workers == 0 || !m_options.watch) return;
-  for (auto& shard : m_shards) {
-    if (shard->thread.joinable()) continue;
-    shard->quit = false;
-    shard->thread = std::thread([this, s = shard.get()] { work(*s); });
-  }
+void ListWatchLoop::start_worker(Shard& shard) {
+  shard.quit = false;
+  shard.thread = std::thread([this, s = &shard] { work(*s); });
 }
 
 void ListWatchLoop::work(Shard& shard) {
@@ -275,7 +270,10 @@ void ListWatchLoop::work(Shard& shard) {
 
 void ListWatchLoop::submit(Work work) {
   Shard& shard = *m_shards[shard_index(work.key)];
-  if (!shard.thread.joinable()) return process(shard.states, work);
+  if (!shard.thread.joinable()) {
+    if (m_options.workers == 0 || !m_options.watch) return process(shard.states, work);
+    start_worker(shard);  // at the first event: a resource that has none costs no thread
+  }
   std::unique_lock lock(shard.mutex);
   shard.room.wait(lock, [&] { return shard.queue.size() < k_queue_limit; });
   bool was_empty = shard.queue.empty();

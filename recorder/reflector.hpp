@@ -6,16 +6,19 @@
 // with jitter (800 ms doubling to 30 s, reset after a quiet period). Nothing is dropped silently: a
 // resource that keeps failing is reported, and recovers by itself.
 //
-// With workers, the loop's thread only reads the watch (decoding each event and stamping it on
-// receipt); worker threads, each owning the objects whose key hashes to it, turn events into
-// records, so the events of one object keep their order. The queue to each worker is bounded: a
-// loop whose workers fall behind stops reading the watch (the server buffers), and events wait
-// in it for milliseconds, well within the writer's reorder lag.
+// With workers, the loop's thread only reads the watch: it takes each event's identity and
+// resourceVersion off its line (an event from a Source may come undecoded, WatchEvent::raw) and
+// stamps it on receipt; worker threads, each owning the objects whose key hashes to it, decode
+// events and turn them into records, so the events of one object keep their order. The queue to
+// each worker is bounded: a loop whose workers fall behind stops reading the watch (the server
+// buffers), and events wait in it for milliseconds, well within the writer's reorder lag. An
+// event a worker cannot read ends the watch and relists (a re-watch would skip it).
 //
 // The loop keeps each object's last recorded state (compact JSON, server-set noise stripped) to
 // turn updates into patches: strategic merge for built-in types, JSON merge patch for custom ones.
 // Only the top-level members whose JSON text changed are read back and diffed (a Pod's status
-// changes; its spec and most of its metadata do not).
+// changes; its spec and most of its metadata do not). An undecoded update is compared member by
+// member as received, so only its metadata and its changed members are parsed at all.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -125,7 +128,7 @@ class ListWatchLoop {
   // On the loop's thread: whether a worker found one (then reported and counted as a failure).
   bool take_undecodable();
   std::size_t shard_index(const std::string& key) const;
-  void start_workers();
+  void start_worker(Shard& shard);
   void work(Shard& shard);
   void submit(Work work);
   void drain();  // waits until every worker has processed everything submitted
