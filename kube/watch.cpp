@@ -115,7 +115,7 @@ Result<RawWatchEvent> scan_watch_event(std::string line, std::string_view where)
   raw.object_end = raw.object_begin + object.size();
   for (const auto& m : members) {
     if (m.key != "metadata") continue;
-    std::vector<formats::JsonMember> meta;
+    thread_local std::vector<formats::JsonMember> meta;
     if (!formats::split_json_object(m.value, meta)) break;
     for (const auto& f : meta) {
       std::string* field = f.key == "name"              ? &raw.name

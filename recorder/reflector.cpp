@@ -114,8 +114,7 @@ std::optional<Value> diff_members(const State& old, const State& now, Members& m
   std::optional<Value> patch =
       readable ? diff(before, after, strategic) : std::optional<Value>(Value::object());
   auto& back = after.as_object();
-  for (std::size_t k = 0; k < moved.size() && k < back.size(); ++k)
-    members.give(moved[k], std::move(back[k].value));
+  for (std::size_t k = 0; k < moved.size(); ++k) members.give(moved[k], std::move(back[k].value));
   return patch;
 }
 
