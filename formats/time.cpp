@@ -196,7 +196,9 @@ struct Absolutizer {
     } else if (v.is_array()) {
       auto& arr = v.as_array();
       for (std::size_t i = 0; i < arr.size(); ++i) {
-        path += "[" + std::to_string(i) + "]";
+        path += '[';
+        path += std::to_string(i);
+        path += ']';
         auto r = walk(arr[i], key);
         path.resize(mark);
         if (!r) return r;
