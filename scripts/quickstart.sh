@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-say "building ktape"
+# A first build takes minutes on a small machine: ninja's own status line shows how far it is.
+say "building ktape (a first build takes a few minutes; ninja counts the steps)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target ktape >/dev/null
+cmake --build "$build" --target ktape
 ktape=$(pwd)/$build/cli/ktape
 
 KTAPE_HOME=$(mktemp -d)
