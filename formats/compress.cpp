@@ -15,7 +15,7 @@ namespace ktape::formats {
 namespace {
 
 // Compressed input is read in chunks of this size; large enough that read(2) calls are rare.
-constexpr std::size_t k_input_chunk = 256 * 1024;
+constexpr std::size_t k_input_chunk = std::size_t{256} * 1024;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -196,7 +196,7 @@ class StreamSource : public ByteSource {
 
 // Output is gathered into buffers of this size before write(2): few system calls, and a killed
 // process loses at most what was written since the last flush().
-constexpr std::size_t k_output_chunk = 1024 * 1024;
+constexpr std::size_t k_output_chunk = std::size_t{1024} * 1024;
 // zstd's default level: a good ratio at several hundred MB/s; gzip uses zlib's default (6).
 constexpr int k_zstd_level = 3;
 

@@ -32,6 +32,8 @@ constexpr std::size_t k_keep_buffer = std::size_t{1} << 20;  // parse_json's in-
 // SAX handler that builds a Value. Finished values wait on one flat stack (and object keys on
 // another) until their container ends; the container then takes exactly its own elements, so every
 // array and object is allocated once at its final size. Deep documents cost heap, not native stack.
+// RapidJSON's handler concept names the member functions (Null, Bool, StartObject, ...).
+// NOLINTBEGIN(readability-identifier-naming)
 class Builder {
  public:
   bool Null() { return put(); }
@@ -54,7 +56,7 @@ class Builder {
     auto values = m_values.end() - count;
     auto keys = m_keys.end() - count;
     for (rapidjson::SizeType i = 0; i < count; ++i)
-      members.emplace_back(std::move(keys[i]), std::move(values[i]));
+      members.push_back(Member{std::move(keys[i]), std::move(values[i])});
     m_values.erase(values, m_values.end());
     m_keys.erase(keys, m_keys.end());
     return put(std::move(members));
@@ -94,6 +96,7 @@ class Builder {
   std::vector<Value>& m_values = m_stacks.values;
   std::vector<std::string>& m_keys = m_stacks.keys;
 };
+// NOLINTEND(readability-identifier-naming)
 
 // True when `text` is well-formed UTF-8 (decode_utf8's rules: no overlong forms, no surrogates,
 // nothing above U+10FFFF). ASCII, nearly all of an object, goes 8 bytes at a time.
@@ -292,13 +295,15 @@ void write_value(Writer& w, const Value& v) {
   }
 }
 
-// RapidJSON output stream that appends to a std::string the caller owns.
+// RapidJSON output stream that appends to a std::string the caller owns (RapidJSON names Put and Flush).
+// NOLINTBEGIN(readability-identifier-naming)
 struct StringSink {
   using Ch = char;
   std::string* out;
   void Put(char c) { out->push_back(c); }
   void Flush() {}
 };
+// NOLINTEND(readability-identifier-naming)
 
 }  // namespace
 

@@ -20,7 +20,7 @@ namespace ktape::formats {
 namespace {
 
 // Bytes asked from the source at a time; the buffer holds at most the largest document plus this.
-constexpr std::size_t k_read_chunk = 256 * 1024;
+constexpr std::size_t k_read_chunk = std::size_t{256} * 1024;
 // Documents cut ahead of delivery: the first batch is one document (a header is read at once),
 // then each batch doubles up to this many.
 constexpr std::size_t k_max_batch = 256;
@@ -141,6 +141,8 @@ void DocumentReader::Impl::fill() {
 std::optional<std::string_view> DocumentReader::Impl::next_line(std::size_t at, std::size_t& end) {
   while (true) {
     const char* base = buffer.data();
+    // A search in bytes, not a C string: no terminator is read or needed.
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     const void* nl = at < buffer.size() ? std::memchr(base + at, '\n', buffer.size() - at) : nullptr;
     if (nl != nullptr) {
       std::size_t stop = static_cast<std::size_t>(static_cast<const char*>(nl) - base);

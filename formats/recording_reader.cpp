@@ -27,7 +27,7 @@ struct RecordingReader::Impl {
   std::vector<std::pair<RecordingEntry, std::uint64_t>> heap;  // min-heap by (duration, sequence)
   std::uint64_t sequence = 0;
 
-  Impl(DocumentReader d, RecordingReadOptions o) : documents(std::move(d)), options(std::move(o)) {}
+  Impl(DocumentReader d, RecordingReadOptions o) : documents(std::move(d)), options(o) {}
 
   static bool later(const std::pair<RecordingEntry, std::uint64_t>& a,
                     const std::pair<RecordingEntry, std::uint64_t>& b) {
@@ -141,11 +141,11 @@ struct RecordingReader::Impl {
 Result<RecordingReader> RecordingReader::open(const std::string& path, RecordingReadOptions options) {
   auto docs = DocumentReader::open(path);
   if (!docs) return fail(docs.error());
-  return RecordingReader(std::move(*docs), std::move(options));
+  return RecordingReader(std::move(*docs), options);
 }
 
 RecordingReader::RecordingReader(DocumentReader documents, RecordingReadOptions options)
-    : m_impl(std::make_unique<Impl>(std::move(documents), std::move(options))) {}
+    : m_impl(std::make_unique<Impl>(std::move(documents), options)) {}
 RecordingReader::RecordingReader(RecordingReader&&) noexcept = default;
 RecordingReader& RecordingReader::operator=(RecordingReader&&) noexcept = default;
 RecordingReader::~RecordingReader() = default;

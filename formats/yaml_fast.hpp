@@ -93,10 +93,9 @@ class FastParser {
   bool skip_blank(bool leading) {
     while (!at_end()) {
       Line l = current();
-      if (l.content == l.end) {
-        next_line(l.end);
-      } else if (leading && m_col == 0 &&
-                 (m_t[l.content] == '#' || m_t.substr(m_pos, l.end - m_pos) == "---")) {
+      bool blank = l.content == l.end;
+      if (blank ||
+          (leading && m_col == 0 && (m_t[l.content] == '#' || m_t.substr(m_pos, l.end - m_pos) == "---"))) {
         next_line(l.end);
       } else {
         std::string_view head = m_t.substr(l.content, 4);

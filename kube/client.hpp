@@ -111,7 +111,7 @@ class Client {
   // Starts a WATCH; the stream is read with WatchStream::next(). A refused start (403, 404, a
   // 410 answered as HTTP status) is an Error here; starting is not retried (the caller's list+watch
   // loop backs off). A stream may outlive the Client: it then fails with a cancelled Error.
-  Result<WatchStream> watch(const ApiResource& resource, WatchOptions options);
+  Result<WatchStream> watch(const ApiResource& resource, const WatchOptions& options);
 
   // `subresource` is "" or e.g. "status". `namespace_name` is ignored for cluster-scoped resources
   // and required for namespaced ones.

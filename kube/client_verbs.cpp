@@ -176,7 +176,7 @@ Result<ListPage> Client::list_all(const ApiResource& resource, ListOptions optio
   return all;
 }
 
-Result<WatchStream> Client::watch(const ApiResource& resource, WatchOptions options) {
+Result<WatchStream> Client::watch(const ApiResource& resource, const WatchOptions& options) {
   Call call;
   call.path = resource_path(resource, options.namespace_name);
   add_query(call.path, "watch", "1");

@@ -66,14 +66,17 @@ void drain(int out_fd, int err_fd, PluginOutput& output) {
 Result<PluginOutput> spawn_plugin(const ExecConfig& config, const std::string& server) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const auto& [name, value] : config.env) env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : config.env)
+    env_strings.push_back(std::string(name).append("=").append(value));
   env_strings.push_back("KUBERNETES_EXEC_INFO=" + exec_info(config, server));
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> arg_strings{config.command};
   arg_strings.insert(arg_strings.end(), config.args.begin(), config.args.end());
   std::vector<char*> argv;
+  argv.reserve(arg_strings.size() + 1);
   for (auto& s : arg_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 

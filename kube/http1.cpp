@@ -28,7 +28,7 @@ namespace {
 
 // Headers beyond this are not an apiserver's; bodies have no limit (a LIST may be 100s of MiB).
 constexpr std::uint32_t k_header_limit = 1u << 20;
-constexpr std::size_t k_receive_size = 64 * 1024;
+constexpr std::size_t k_receive_size = std::size_t{64} * 1024;
 
 struct Target {
   std::string host;       // as the URL names it, brackets removed from an IPv6 literal
@@ -236,11 +236,140 @@ Result<int> connect_to(const HttpRequest& request, const Target& t, std::chrono:
 
 }  // namespace
 
+namespace {
+
+using Parser = http::response_parser<http::string_body>;
+
+// How one exchange on a connection failed.
+struct Failure {
+  enum class Kind { idle, lost, invalid };
+  Kind kind;
+  std::string why;        // for lost and invalid: what the socket or the parser said
+  bool answered = false;  // some of the answer had arrived
+};
+
+Failure socket_failure(int error, bool answered) {
+  if (error == EAGAIN || error == EWOULDBLOCK) return {Failure::Kind::idle, {}, answered};
+  return {Failure::Kind::lost, std::strerror(error), answered};
+}
+
+Error error_of(const Failure& failure, const HttpRequest& request) {
+  switch (failure.kind) {
+    case Failure::Kind::idle:
+      return transport_error(request, "timed out: no data for " +
+                                          std::to_string(request.idle_timeout.count()) + " s (idle timeout)");
+    case Failure::Kind::lost:
+      return transport_error(request, "the connection was lost (" + failure.why + ")");
+    case Failure::Kind::invalid:
+      break;
+  }
+  return transport_error(request, "invalid HTTP answer (" + failure.why + ")");
+}
+
+// Sends `head` then `body` with as few sendmsg calls as the socket takes.
+std::optional<Failure> send_all(int fd, const std::string& head, std::string_view body) {
+  iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
+                    {const_cast<char*>(body.data()), body.size()}};
+  std::size_t left = head.size() + body.size();
+  iovec* next = parts;
+  int count = body.empty() ? 1 : 2;
+  while (left > 0) {
+    msghdr message{};
+    message.msg_iov = next;
+    message.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0) return socket_failure(errno, false);
+    left -= static_cast<std::size_t>(sent);
+    auto n = static_cast<std::size_t>(sent);
+    while (count > 0 && n >= next->iov_len) {
+      n -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + n;
+      next->iov_len -= n;
+    }
+  }
+  return std::nullopt;
+}
+
+void fresh_parser(std::optional<Parser>& parser, const HttpRequest& request) {
+  parser.emplace();
+  parser->header_limit(k_header_limit);
+  // No limit, as a number: Boost 1.74 compares a Content-Length with an empty limit as if
+  // every length exceeded it.
+  parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+  parser->eager(true);
+  if (request.method == "HEAD") parser->skip(true);
+}
+
+// Feeds what `buffer` holds to the parser; false on an invalid answer (`ec` says why).
+bool parse_buffered(Parser& parser, boost::beast::flat_buffer& buffer, boost::system::error_code& ec) {
+  while (buffer.size() > 0 && !parser.is_done()) {
+    std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return true;
+    }
+    if (ec) return false;
+  }
+  return true;
+}
+
+// Reads one final answer from `fd` into `parser` (interim 1xx answers are skipped), starting with
+// the bytes `buffer` already holds; what arrives past the answer stays in `buffer`.
+std::optional<Failure> read_answer(int fd, boost::beast::flat_buffer& buffer, std::optional<Parser>& parser,
+                                   const HttpRequest& request) {
+  bool answered = false;
+  fresh_parser(parser, request);
+  for (;;) {
+    boost::system::error_code ec;
+    if (!parse_buffered(*parser, buffer, ec)) return Failure{Failure::Kind::invalid, ec.message(), answered};
+    if (parser->is_done()) {
+      auto status = static_cast<int>(parser->get().result_int());
+      if (status < 100 || status >= 200 || status == 101) return std::nullopt;
+      fresh_parser(parser, request);
+      continue;
+    }
+    auto space = buffer.prepare(k_receive_size);
+    ssize_t got = ::recv(fd, space.data(), space.size(), 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return socket_failure(errno, answered);
+    if (got == 0) {
+      parser->put_eof(ec);
+      if (ec || !parser->is_done()) return Failure{Failure::Kind::lost, "closed by the server", answered};
+      return std::nullopt;
+    }
+    answered = true;
+    buffer.commit(static_cast<std::size_t>(got));
+  }
+}
+
+HttpResponse response_of(Parser::value_type& message) {
+  HttpResponse response;
+  response.status = static_cast<int>(message.result_int());
+  response.http_version = 11;
+  if (auto it = message.find(http::field::content_type); it != message.end())
+    response.content_type = trimmed(it->value());
+  if (auto it = message.find(http::field::retry_after); it != message.end())
+    response.retry_after = trimmed(it->value());
+  if (auto it = message.find(http::field::location); it != message.end())
+    response.location = trimmed(it->value());
+  response.body = std::move(message.body());
+  return response;
+}
+
+}  // namespace
+
 Result<HttpResponse> Http1Pool::perform(const HttpRequest& request) {
   auto target = parse_target(request.url);
   if (!target) return fail(ErrorKind::invalid, where(request) + ": not a URL this transport can reach");
   const std::string head = request_head(request, *target);
   const bool sends_body = !(request.method == "GET" && request.body.empty()) && request.method != "HEAD";
+  const std::string_view body = sends_body ? std::string_view(request.body) : std::string_view();
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> c;
     while (attempt == 0 && (c = take(target->authority)) && !c->still_open()) c.reset();
@@ -251,119 +380,19 @@ Result<HttpResponse> Http1Pool::perform(const HttpRequest& request) {
     }
     c->set_idle_timeout(request.idle_timeout);
     c->buffer.clear();
-    // A reused connection that the server closed meanwhile fails before any byte of the answer;
-    // the request never reached the server then, so it goes again on a fresh connection (as
-    // libcurl does).
-    bool retry = false;
-    auto lost = [&](const std::string& why, bool answered) -> Result<HttpResponse> {
-      retry = c->reused && !answered && attempt == 0;
-      return fail(transport_error(request, "the connection was lost (" + why + ")"));
-    };
-    auto idle = [&]() -> Result<HttpResponse> {
-      return fail(transport_error(
-          request,
-          "timed out: no data for " + std::to_string(request.idle_timeout.count()) + " s (idle timeout)"));
-    };
-
-    iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
-                      {const_cast<char*>(request.body.data()), sends_body ? request.body.size() : 0}};
-    std::size_t left = head.size() + parts[1].iov_len;
-    iovec* next = parts;
-    int count = parts[1].iov_len > 0 ? 2 : 1;
-    std::optional<Result<HttpResponse>> outcome;
-    while (left > 0) {
-      msghdr message{};
-      message.msg_iov = next;
-      message.msg_iovlen = static_cast<std::size_t>(count);
-      ssize_t sent = ::sendmsg(c->fd, &message, MSG_NOSIGNAL);
-      if (sent < 0 && errno == EINTR) continue;
-      if (sent < 0) {
-        outcome = (errno == EAGAIN || errno == EWOULDBLOCK) ? idle() : lost(std::strerror(errno), false);
-        break;
-      }
-      left -= static_cast<std::size_t>(sent);
-      auto n = static_cast<std::size_t>(sent);
-      while (count > 0 && n >= next->iov_len) {
-        n -= next->iov_len;
-        ++next;
-        --count;
-      }
-      if (count > 0) {
-        next->iov_base = static_cast<char*>(next->iov_base) + n;
-        next->iov_len -= n;
-      }
+    std::optional<Parser> parser;
+    auto failure = send_all(c->fd, head, body);
+    if (!failure) failure = read_answer(c->fd, c->buffer, parser, request);
+    if (failure) {
+      // A reused connection that the server closed meanwhile fails before any byte of the answer;
+      // the request never reached the server then, so it goes again on a fresh connection (as
+      // libcurl does).
+      if (failure->kind == Failure::Kind::lost && c->reused && !failure->answered && attempt == 0) continue;
+      return fail(error_of(*failure, request));
     }
-
-    HttpResponse response;
-    bool keep = false;
-    if (!outcome) {
-      std::optional<http::response_parser<http::string_body>> parser;
-      bool answered = false;
-      auto fresh_parser = [&] {
-        parser.emplace();
-        parser->header_limit(k_header_limit);
-        // No limit, as a number: Boost 1.74 compares a Content-Length with an empty limit as if
-        // every length exceeded it.
-        parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-        parser->eager(true);
-        if (request.method == "HEAD") parser->skip(true);
-      };
-      fresh_parser();
-      while (!outcome) {
-        // Parse what has arrived; an interim (1xx) answer is skipped.
-        boost::system::error_code ec;
-        while (c->buffer.size() > 0 && !parser->is_done()) {
-          std::size_t used = parser->put(c->buffer.data(), ec);
-          c->buffer.consume(used);
-          if (ec == http::error::need_more) {
-            ec = {};
-            break;
-          }
-          if (ec) break;
-        }
-        if (ec) {
-          outcome = fail(transport_error(request, "invalid HTTP answer (" + ec.message() + ")"));
-          break;
-        }
-        if (parser->is_done()) {
-          int status = parser->get().result_int();
-          if (status >= 100 && status < 200 && status != 101) {
-            fresh_parser();
-            continue;
-          }
-          break;
-        }
-        auto space = c->buffer.prepare(k_receive_size);
-        ssize_t got = ::recv(c->fd, space.data(), space.size(), 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-          outcome = (errno == EAGAIN || errno == EWOULDBLOCK) ? idle() : lost(std::strerror(errno), answered);
-          break;
-        }
-        if (got == 0) {
-          parser->put_eof(ec);
-          if (ec || !parser->is_done()) outcome = lost("closed by the server", answered);
-          break;
-        }
-        answered = true;
-        c->buffer.commit(static_cast<std::size_t>(got));
-      }
-      if (!outcome) {
-        auto& message = parser->get();
-        response.status = message.result_int();
-        response.http_version = 11;
-        if (auto it = message.find(http::field::content_type); it != message.end())
-          response.content_type = trimmed(it->value());
-        if (auto it = message.find(http::field::retry_after); it != message.end())
-          response.retry_after = trimmed(it->value());
-        if (auto it = message.find(http::field::location); it != message.end())
-          response.location = trimmed(it->value());
-        keep = message.keep_alive() && c->buffer.size() == 0;
-        response.body = std::move(message.body());
-      }
-    }
-    if (retry) continue;
-    if (outcome) return std::move(*outcome);
+    auto& message = parser->get();
+    const bool keep = message.keep_alive() && c->buffer.size() == 0;
+    HttpResponse response = response_of(message);
     if (keep) give(std::move(c));
     return response;
   }

@@ -488,7 +488,7 @@ class CurlTransport final : public Transport {
 
 }  // namespace
 
-Result<std::unique_ptr<Transport>> Transport::create(TransportOptions options) {
+Result<std::unique_ptr<Transport>> Transport::create(const TransportOptions& options) {
   static const CURLcode k_global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (k_global != CURLE_OK) return fail(ErrorKind::transport, "libcurl could not be initialised");
   auto loop = std::make_shared<IoLoop>(options);

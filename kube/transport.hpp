@@ -71,7 +71,7 @@ class Transfer {
 class Transport {
  public:
   // Fails when libcurl cannot be set up (no TLS backend, bad PEM is reported on first use).
-  static Result<std::unique_ptr<Transport>> create(TransportOptions options);
+  static Result<std::unique_ptr<Transport>> create(const TransportOptions& options);
   virtual ~Transport() = default;  // cancels transfers in flight and joins the I/O thread
 
   // Performs the request and collects the whole body. A transport failure is an Error of kind

@@ -9,7 +9,7 @@ namespace {
 
 // Large receive buffers cut per-callback overhead on big LISTs and busy watches (curl's default
 // is 16 KiB; 256 KiB measured faster on 50 MiB bodies).
-constexpr long k_receive_buffer = 256 * 1024;
+constexpr long k_receive_buffer = 256L * 1024;
 
 bool iequals_prefix(std::string_view line, std::string_view name) {
   if (line.size() < name.size()) return false;

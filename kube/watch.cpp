@@ -62,7 +62,7 @@ Result<WatchEvent> decode_watch_event(std::string_view line, std::string_view wh
   return event;
 }
 
-WatchStream::WatchStream(std::shared_ptr<Transfer> transfer, std::string where, std::stop_token stop)
+WatchStream::WatchStream(std::shared_ptr<Transfer> transfer, std::string where, const std::stop_token& stop)
     : m_transfer(std::move(transfer)), m_where(std::move(where)) {
   if (stop.stop_possible()) {
     std::weak_ptr<Transfer> weak = m_transfer;

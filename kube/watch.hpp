@@ -70,7 +70,7 @@ Result<RawWatchEvent> scan_watch_event(std::string line, std::string_view where)
 
 class WatchStream {
  public:
-  WatchStream(std::shared_ptr<Transfer> transfer, std::string where, std::stop_token stop);
+  WatchStream(std::shared_ptr<Transfer> transfer, std::string where, const std::stop_token& stop);
   WatchStream(WatchStream&&) noexcept;
   WatchStream& operator=(WatchStream&&) noexcept;
   ~WatchStream();  // cancels the transfer if still open
