@@ -16,13 +16,14 @@
 namespace ktape::kube {
 
 struct Selection {
-  std::vector<std::string> resources;           // --resource/--filter; empty = every resource (record: every
-                                                // list+watchable one, minus excluded_by_default)
-  std::vector<std::string> exclude_resources;   // --exclude-resource
+  // --resource/--filter, kubectl-style names; empty = every resource (record and export: every
+  // list+watchable one, minus excluded_by_default).
+  std::vector<std::string> resources;
+  std::vector<std::string> exclude_resources;   // --exclude-resource, kubectl-style names
   std::vector<std::string> namespaces;          // -n globs; empty = all namespaces
   std::vector<std::string> exclude_namespaces;  // --exclude-namespace globs
-  std::string label_selector;  // -l: "app=web,tier!=db,env in (a,b),!x"; "" = all. The recorder
-                               // has the server apply it
+  // -l: "app=web,tier!=db,env in (a,b),!x"; "" = all. Record and export have the server apply it.
+  std::string label_selector;
 };
 
 // True when `text` matches one of `globs` (shell globs: `*`, `?`, `[...]`, as fnmatch(3) without
