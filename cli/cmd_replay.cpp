@@ -108,9 +108,7 @@ std::optional<replayer::ReplayOptions> options_of(const ReplayFlags& f) {
     o.to = duration("--to", f.to);
     if (!o.to) return std::nullopt;
   }
-  auto sel = finish_selection(f.selection);
-  o.selection = {sel.resources, sel.exclude_resources, sel.namespaces, sel.exclude_namespaces,
-                 sel.label_selector};
+  o.selection = finish_selection(f.selection);
   o.concurrency = f.concurrency;
   o.on_existing = f.on_existing == "update"     ? replayer::OnExisting::update
                   : f.on_existing == "recreate" ? replayer::OnExisting::recreate

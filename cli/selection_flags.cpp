@@ -34,8 +34,8 @@ void add_selection_flags(CLI::App& cmd, SelectionFlags& flags) {
   cmd.add_option("-l,--selector", s.label_selector, "Label selector (app=web,tier!=db)");
 }
 
-recorder::Selection finish_selection(const SelectionFlags& flags) {
-  recorder::Selection s = flags.selection;
+kube::Selection finish_selection(const SelectionFlags& flags) {
+  kube::Selection s = flags.selection;
   s.resources = split_commas(s.resources);
   s.exclude_resources = split_commas(s.exclude_resources);
   s.namespaces = flags.all_namespaces ? std::vector<std::string>{} : split_commas(s.namespaces);

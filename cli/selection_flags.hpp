@@ -1,8 +1,8 @@
 #pragma once
-// Selection flags shared by record, export and replay: --resource/--filter, --exclude-resource,
-// -n/--namespace (globs), -A, --exclude-namespace, -l/--selector. Values may be comma-separated
-// or repeated.
-#include "recorder/selection.hpp"
+// Selection flags shared by record, export and replay (one kube::Selection): --resource/--filter,
+// --exclude-resource, -n/--namespace (globs), -A, --exclude-namespace, -l/--selector. Values may be
+// comma-separated or repeated.
+#include "kube/selection.hpp"
 
 namespace CLI {
 class App;
@@ -11,12 +11,12 @@ class App;
 namespace ktape::cli {
 
 struct SelectionFlags {
-  recorder::Selection selection;
+  kube::Selection selection;
   bool all_namespaces = false;
 };
 
 void add_selection_flags(CLI::App& cmd, SelectionFlags& flags);
 // Splits comma-separated values; -A clears -n. Returns the selection to use.
-recorder::Selection finish_selection(const SelectionFlags& flags);
+kube::Selection finish_selection(const SelectionFlags& flags);
 
 }  // namespace ktape::cli

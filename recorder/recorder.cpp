@@ -14,6 +14,7 @@
 #include "formats/writer.hpp"
 #include "recorder/kube_source.hpp"
 #include "recorder/pipeline.hpp"
+#include "recorder/selection.hpp"
 
 namespace ktape::recorder {
 
@@ -71,7 +72,7 @@ class Session {
     header.server_version = server_version;
     header.mode = m_options.snapshot ? "snapshot" : "record";
     header.time_markers = m_options.time_markers;
-    header.selection = describe(m_options.selection, selected);
+    header.selection = kube::describe(m_options.selection, selected);
     formats::WriterOptions wo;
     wo.path = m_options.path;
     wo.overwrite = m_options.overwrite;
@@ -93,7 +94,7 @@ class Session {
     auto run = std::make_unique<Running>();
     run->api = api;
     KubeSourceOptions so;
-    so.namespace_name = api.namespaced ? server_side_namespace(m_options.selection) : "";
+    so.namespace_name = api.namespaced ? kube::server_side_namespace(m_options.selection) : "";
     so.label_selector = m_options.selection.label_selector;
     run->source = make_kube_source(m_client, api, so);
     LoopOptions lo;
@@ -103,8 +104,9 @@ class Session {
     lo.watch = !m_options.snapshot;
     lo.keep_managed_fields = m_options.keep_managed_fields;
     lo.workers = watch_workers();
+    // -l is applied by the server (so.label_selector); -n and --exclude-namespace here.
     lo.accept = [sel = m_options.selection, api](const formats::Value& v) {
-      return object_selected(sel, api, v);
+      return kube::in_selected_namespace(sel, api, v.string_at({"metadata", "namespace"}), &v);
     };
     if (m_options.redact_secrets && is_secret(api)) lo.transform = redact_secret;
     ResourceRef ref{{api.group, api.version, api.resource},

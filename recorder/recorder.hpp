@@ -13,8 +13,8 @@
 
 #include "formats/compress.hpp"
 #include "kube/client.hpp"
+#include "kube/selection.hpp"
 #include "recorder/reflector.hpp"
-#include "recorder/selection.hpp"
 
 namespace ktape::recorder {
 
@@ -23,7 +23,7 @@ struct RecordOptions {
   formats::Overwrite overwrite = formats::Overwrite::no;  // --force
   bool snapshot = false;                                  // write the current state and stop
   std::chrono::nanoseconds duration{0};                   // stop after this long; 0 = until stopped
-  Selection selection;                                    // what to record
+  kube::Selection selection;                              // what to record
   bool redact_secrets = false;                            // Secret data values -> their sha256
   bool keep_managed_fields = false;                       // keep metadata.managedFields
   bool time_markers = false;                              // time fields as "$(time-offset-nanosecond N)"

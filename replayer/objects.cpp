@@ -1,11 +1,6 @@
 #include "replayer/objects.hpp"
 
-#include <fnmatch.h>
-
-#include <algorithm>
 #include <cctype>
-
-#include "formats/state.hpp"
 
 namespace ktape::replayer {
 
@@ -15,12 +10,6 @@ constexpr std::string_view k_server_fields[] = {
     "uid",           "resourceVersion", "creationTimestamp", "generation",
     "managedFields", "selfLink",        "deletionTimestamp", "deletionGracePeriodSeconds",
 };
-
-bool glob_any(const std::vector<std::string>& globs, std::string_view name) {
-  std::string n(name);
-  return std::any_of(globs.begin(), globs.end(),
-                     [&](const std::string& g) { return ::fnmatch(g.c_str(), n.c_str(), 0) == 0; });
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -36,48 +25,10 @@ void strip_server_fields(formats::Value& object) {
   for (auto field : k_server_fields) metadata->erase(field);
 }
 
-Result<Filter> Filter::make(const Selection& selection, const kube::Discovery& discovery) {
-  Filter filter;
-  filter.m_selection = selection;
-  auto resolve_all = [&](const std::vector<std::string>& names,
-                         std::vector<GroupResource>& out) -> Result<void> {
-    for (const auto& name : names) {
-      auto r = discovery.resolve(name);
-      if (!r)
-        return fail(ErrorKind::not_found, "--resource " + name + ": the target serves no such resource");
-      out.push_back({r->group, r->resource});
-    }
-    return {};
-  };
-  if (auto r = resolve_all(selection.resources, filter.m_resources); !r) return fail(r.error());
-  if (auto r = resolve_all(selection.exclude_resources, filter.m_excluded); !r) return fail(r.error());
-  auto labels = LabelSelector::parse(selection.label_selector);
-  if (!labels) return fail(labels.error());
-  filter.m_labels = std::move(*labels);
-  return filter;
-}
-
-bool Filter::contains(const std::vector<GroupResource>& list, const kube::ApiResource& resource) {
-  return std::any_of(list.begin(), list.end(), [&](const GroupResource& gr) {
-    return gr.group == resource.group && gr.resource == resource.resource;
-  });
-}
-
-bool Filter::selected(const kube::ApiResource& resource, std::string_view ns,
-                      const formats::Value* object) const {
-  if (!m_resources.empty() && !contains(m_resources, resource)) return false;
-  if (contains(m_excluded, resource)) return false;
-  std::string_view scope_name = ns;
-  if (resource.group.empty() && resource.resource == "namespaces" && object != nullptr)
-    scope_name = object->string_at({"metadata", "name"});
-  if ((!scope_name.empty() || resource.resource == "namespaces") && !namespace_selected(scope_name))
-    return false;
-  if (object != nullptr && !m_labels.empty()) {
-    const formats::Value* labels = object->at({"metadata", "labels"});
-    static const formats::Value k_none = formats::Value::object();
-    return m_labels.matches(labels != nullptr ? *labels : k_none);
-  }
-  return true;
+Result<Filter> Filter::make(const kube::Selection& selection, const kube::Discovery& discovery) {
+  auto matcher = kube::SelectionMatcher::make(selection, discovery);
+  if (!matcher) return fail(matcher.error());
+  return Filter(std::move(*matcher));
 }
 
 bool Filter::snapshot_selected(const kube::ApiResource& resource, const formats::Value& object) const {
@@ -110,11 +61,6 @@ std::string object_key(std::string_view group, std::string_view kind, std::strin
   std::string key(group);
   key.append("|").append(kind).append("|").append(ns).append("|").append(name);
   return key;
-}
-
-bool Filter::namespace_selected(std::string_view name) const {
-  if (!m_selection.namespaces.empty() && !glob_any(m_selection.namespaces, name)) return false;
-  return !glob_any(m_selection.exclude_namespaces, name);
 }
 
 std::optional<kube::ApiResource> Catalog::find(const formats::GroupVersionResource& gvr) const {

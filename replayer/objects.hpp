@@ -16,6 +16,7 @@
 #include "formats/value.hpp"
 #include "kube/client.hpp"
 #include "kube/discovery.hpp"
+#include "kube/selection.hpp"
 #include "replayer/options.hpp"
 
 namespace ktape::replayer {
@@ -28,32 +29,31 @@ void strip_server_fields(formats::Value& object);
 // Label selectors are formats/'s (shared with the simulated cluster).
 using LabelSelector = formats::LabelSelector;
 
-// The replay's selection, resolved: resources by group and plural, namespaces by glob, labels.
+// The replay's selection: kube::SelectionMatcher (resources, namespace globs, labels) with the
+// replay's own rules on top (Namespace objects by -n alone, CRDs always kept).
 class Filter {
  public:
-  // Names in `selection` resolve against `discovery`; an unknown name is a not_found Error.
-  static Result<Filter> make(const Selection& selection, const kube::Discovery& discovery);
+  // Names in `selection` resolve against `discovery`; an unknown name is a not_found Error naming
+  // its flag and the name, a malformed -l an invalid Error.
+  static Result<Filter> make(const kube::Selection& selection, const kube::Discovery& discovery);
   // True when an object of `resource` (namespace `ns`, labels from `object`, null for events
   // without an object) is to be replayed. Namespaces and CRDs that selected objects need are
   // always kept by the replayer itself.
-  bool selected(const kube::ApiResource& resource, std::string_view ns, const formats::Value* object) const;
+  bool selected(const kube::ApiResource& resource, std::string_view ns, const formats::Value* object) const {
+    return m_matcher.selected(resource, ns, object);
+  }
   // The namespace filter alone (-n, --exclude-namespace): Namespace objects the replay creates for
   // what it selects pass this, not the resource filter.
-  bool namespace_selected(std::string_view name) const;
+  bool namespace_selected(std::string_view name) const { return m_matcher.namespace_selected(name); }
   // A snapshot object: Namespace objects by namespace_selected, CRDs always (the custom resources
   // selected need them), the rest by selected().
   bool snapshot_selected(const kube::ApiResource& resource, const formats::Value& object) const;
   // True when -l was given: patches and deletes then follow their object's create (LabelMemory).
-  bool has_labels() const { return !m_labels.empty(); }
+  bool has_labels() const { return m_matcher.has_labels(); }
 
  private:
-  struct GroupResource {
-    std::string group, resource;
-  };
-  static bool contains(const std::vector<GroupResource>& list, const kube::ApiResource& resource);
-  std::vector<GroupResource> m_resources, m_excluded;
-  Selection m_selection;
-  LabelSelector m_labels;
+  explicit Filter(kube::SelectionMatcher matcher) : m_matcher(std::move(matcher)) {}
+  kube::SelectionMatcher m_matcher;
 };
 
 // The objects whose create -l left out, by key (object_key), so that their patches and deletes

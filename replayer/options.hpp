@@ -11,17 +11,9 @@
 #include <vector>
 
 #include "kube/clock.hpp"
+#include "kube/selection.hpp"
 
 namespace ktape::replayer {
-
-// What to replay; the same meaning as recorder::Selection (the cli converts one into the other).
-struct Selection {
-  std::vector<std::string> resources;           // kubectl-style names; empty = every resource
-  std::vector<std::string> exclude_resources;   // kubectl-style names left out
-  std::vector<std::string> namespaces;          // globs; empty = every namespace
-  std::vector<std::string> exclude_namespaces;  // globs left out
-  std::string label_selector;                   // "app=web,tier!=db,env in (a,b),!x"; "" = all
-};
 
 enum class OnExisting {
   skip,      // leave the target's object as it is and map its UID (the default)
@@ -42,7 +34,7 @@ struct ReplayOptions {
   double speed = 1;                                  // 1 = recorded pace, 10 = ten times faster, 0 = ASAP
   std::chrono::nanoseconds from{0};                  // --from: events before it at full speed
   std::optional<std::chrono::nanoseconds> to;        // --to: events after it are not applied
-  Selection selection;                               // what to replay
+  kube::Selection selection;                         // what to replay
   int concurrency = 8;                               // requests in flight at once (>= 1)
   OnExisting on_existing = OnExisting::skip;         // --on-existing
   StatusMode status = StatusMode::keep;              // --status

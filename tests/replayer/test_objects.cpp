@@ -53,39 +53,6 @@ TEST_CASE("resource_of_crd reads group, plural, kind, scope and the storage vers
   CHECK_FALSE(ktape::replayer::resource_of_crd(*parse_json(R"({"kind":"Pod"})")));
 }
 
-TEST_CASE("Filter selects by resource, namespace glob and labels; Namespaces follow -n") {
-  ktape::kube::Discovery discovery;
-  ktape::kube::ApiResource pods{"",     "v1", "pods",     "Pod", "pod", true, {"list", "watch"},
-                                {"po"}, {},   {"status"}, true};
-  ktape::kube::ApiResource namespaces{"",       "v1",   "namespaces", "Namespace", "namespace", false,
-                                      {"list"}, {"ns"}, {},           {},          true};
-  ktape::kube::ApiResource configmaps{"",       "v1",   "configmaps", "ConfigMap", "configmap", true,
-                                      {"list"}, {"cm"}, {},           {},          true};
-  discovery.resources = {pods, namespaces, configmaps};
-  ktape::replayer::Selection selection;
-  selection.resources = {"po"};
-  selection.namespaces = {"team-*"};
-  selection.exclude_namespaces = {"team-old"};
-  selection.label_selector = "app=web";
-  auto filter = ktape::replayer::Filter::make(selection, discovery);
-  REQUIRE(filter);
-  auto web = *parse_json(R"({"metadata":{"labels":{"app":"web"}}})");
-  auto db = *parse_json(R"({"metadata":{"labels":{"app":"db"}}})");
-  CHECK(filter->selected(pods, "team-a", &web));
-  CHECK_FALSE(filter->selected(pods, "team-a", &db));
-  CHECK_FALSE(filter->selected(pods, "other", &web));
-  CHECK_FALSE(filter->selected(pods, "team-old", &web));
-  CHECK_FALSE(filter->selected(configmaps, "team-a", &web));
-  CHECK(filter->selected(pods, "team-a", nullptr));  // a patch or delete: no labels to match
-  CHECK(filter->namespace_selected("team-b"));
-  CHECK_FALSE(filter->namespace_selected("team-old"));
-
-  selection.resources = {"gizmos"};
-  auto unknown = ktape::replayer::Filter::make(selection, discovery);
-  REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message.find("gizmos") != std::string::npos);
-}
-
 TEST_CASE(
     "LabelMemory: a create left out by -l leaves out its object's patches and delete, until a new create") {
   ktape::replayer::LabelMemory memory;
@@ -122,7 +89,7 @@ TEST_CASE("Filter::snapshot_selected: Namespaces by -n, CRDs always, the rest by
                                 {},
                                 true};
   discovery.resources = {namespaces, configmaps, crds};
-  ktape::replayer::Selection selection;
+  ktape::kube::Selection selection;
   selection.resources = {"configmaps"};
   selection.namespaces = {"team-*"};
   selection.label_selector = "app=web";
