@@ -6,11 +6,11 @@
 // with jitter (800 ms doubling to 30 s, reset after a quiet period). Nothing is dropped silently: a
 // resource that keeps failing is reported, and recovers by itself.
 //
-// Its thread only reads the watch: it takes each event's identity and resourceVersion off its line
-// (WatchEvent) and stamps it on receipt; the Workers (recorder/workers.hpp), each owning the
-// objects whose key hashes to it, decode events and turn them into records, so the events of one
-// object keep their order. An event a worker cannot read ends the watch and relists (a re-watch
-// would skip it).
+// With workers, the loop's thread only reads the watch: it takes each event's identity and
+// resourceVersion off its line (WatchEvent) and stamps it on receipt; the Workers
+// (recorder/workers.hpp), each owning the objects whose key hashes to it, decode events and turn
+// them into records, so the events of one object keep their order. An event a worker cannot read ends the
+// watch and relists (a re-watch would skip it).
 //
 // The loop keeps each object's last recorded state (server-set noise stripped) to turn updates
 // into patches through the differ (recorder/differ.hpp): strategic merge for built-in types, JSON

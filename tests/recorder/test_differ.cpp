@@ -97,6 +97,7 @@ TEST_CASE("differ: each update is the patch between the whole objects, however i
           "spec":{"containers":[{"image":"y"}]}})",
   };
   std::vector<Value> objects;
+  objects.reserve(versions.size());
   for (const auto& text : versions) objects.push_back(parse_json(text).value());
   for (Way way : {Way::decoded, Way::compact, Way::spaced})
     for (PatchKind kind : {PatchKind::strategic, PatchKind::merge}) {

@@ -55,7 +55,7 @@ using Step = std::variant<ExpectList, ExpectWatch>;
 class ScriptedStream : public WatchStream {
  public:
   ScriptedStream(std::vector<WatchEvent> events, std::optional<Error> end)
-      : m_events(std::move(events)), m_end(end) {}
+      : m_events(std::move(events)), m_end(std::move(end)) {}
   Result<std::optional<WatchEvent>> next() override {
     if (m_next < m_events.size()) return std::optional{m_events[m_next++]};
     if (m_end) return fail(*m_end);
@@ -265,6 +265,7 @@ TEST_CASE("list+watch loop records each update as the differ's patch, its resour
           "spec":{"containers":[{"image":"y"}]}})",
   };
   std::vector<Value> objects;
+  objects.reserve(versions.size());
   for (const auto& text : versions) objects.push_back(parse_json(text).value());
   for (bool spaced : {false, true})
     for (bool strategic : {true, false}) {
@@ -323,6 +324,7 @@ TEST_CASE("list+watch loop with workers: every event recorded, each object's in 
     const int pods = 40, rounds = 4;
     auto make = [spaced](WatchEventType t, const Value& object) { return ev(t, object, spaced); };
     std::vector<WatchEvent> events;
+    events.reserve(pods * (1 + rounds));
     for (int i = 0; i < pods; ++i) events.push_back(make(T::added, pod("p" + std::to_string(i), "2")));
     for (int r = 1; r <= rounds; ++r)
       for (int i = 0; i < pods; ++i)
@@ -330,6 +332,7 @@ TEST_CASE("list+watch loop with workers: every event recorded, each object's in 
     // After the 410, the relist finds p0..p19 changed, p20..p29 as they were, p30..p39 gone: its
     // resync compares with the states the workers recorded, so it must wait for them.
     std::vector<Value> relisted;
+    relisted.reserve(30);
     for (int i = 0; i < 30; ++i)
       relisted.push_back(
           pod("p" + std::to_string(i), "9", i < 20 ? "nginx:9" : "nginx:" + std::to_string(rounds)));

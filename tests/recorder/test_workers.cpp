@@ -110,7 +110,7 @@ TEST_CASE("workers: stop() and the destructor process what is queued and join ev
         ++processed;
       });
       for (std::size_t i = 0; i < items; ++i) workers->submit(work_for("p" + std::to_string(i), 1));
-      CHECK(workers->running() == 2);
+      REQUIRE(workers->running() == 2);
       // Every worker is held in its first item; the rest waits in the queues.
       while (gate.entered.load() < 2) std::this_thread::yield();
       CHECK(processed.load() == 0);
