@@ -4,30 +4,10 @@ namespace ktape::recorder {
 
 namespace {
 
-WatchEvent::Type convert(kube::WatchEvent::Type t) {
-  switch (t) {
-    case kube::WatchEvent::Type::added:
-      return WatchEvent::Type::added;
-    case kube::WatchEvent::Type::modified:
-      return WatchEvent::Type::modified;
-    case kube::WatchEvent::Type::deleted:
-      return WatchEvent::Type::deleted;
-    case kube::WatchEvent::Type::bookmark:
-      return WatchEvent::Type::bookmark;
-  }
-  return WatchEvent::Type::added;
-}
-
 class KubeWatch : public WatchStream {
  public:
   explicit KubeWatch(kube::WatchStream stream) : m_stream(std::move(stream)) {}
-  Result<std::optional<WatchEvent>> next() override {
-    auto ev = m_stream.next_raw();
-    if (!ev) return fail(ev.error());
-    if (!*ev) return std::optional<WatchEvent>{};
-    auto type = convert((*ev)->type);
-    return std::optional{WatchEvent{type, formats::Value(), std::move(**ev)}};
-  }
+  Result<std::optional<WatchEvent>> next() override { return m_stream.next_raw(); }
   void cancel() override { m_stream.cancel(); }
 
  private:

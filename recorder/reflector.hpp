@@ -7,21 +7,17 @@
 // resource that keeps failing is reported, and recovers by itself.
 //
 // With workers, the loop's thread only reads the watch: it takes each event's identity and
-// resourceVersion off its line (an event from a Source may come undecoded, WatchEvent::raw) and
-// stamps it on receipt; worker threads, each owning the objects whose key hashes to it, decode
-// events and turn them into records, so the events of one object keep their order. The queue to
-// each worker is bounded: a loop whose workers fall behind stops reading the watch (the server
-// buffers), and events wait in it for milliseconds, well within the writer's reorder lag. An
-// event a worker cannot read ends the watch and relists (a re-watch would skip it).
+// resourceVersion off its line (WatchEvent) and stamps it on receipt; the Workers
+// (recorder/workers.hpp), each owning the objects whose key hashes to it, decode events and turn
+// them into records, so the events of one object keep their order. An event a worker cannot read ends the
+// watch and relists (a re-watch would skip it).
 //
-// The loop keeps each object's last recorded state (compact JSON, server-set noise stripped) to
-// turn updates into patches: strategic merge for built-in types, JSON merge patch for custom ones.
-// Only the top-level members whose JSON text changed are read back and diffed (a Pod's status
-// changes; its spec and most of its metadata do not). An undecoded update is compared member by
-// member as received, so only its metadata and its changed members are parsed at all.
+// The loop keeps each object's last recorded state (server-set noise stripped) to turn updates
+// into patches through the differ (recorder/differ.hpp): strategic merge for built-in types, JSON
+// merge patch for custom ones. An update whose object has apiVersion, kind and metadata is compared
+// member by member as received, so only its metadata and its changed members are parsed at all.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,14 +25,15 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "formats/recording.hpp"
 #include "kube/clock.hpp"
+#include "recorder/differ.hpp"
 #include "recorder/record.hpp"
 #include "recorder/source.hpp"
+#include "recorder/workers.hpp"
 
 namespace ktape::recorder {
 
@@ -93,23 +90,7 @@ class ListWatchLoop {
   const ResourceRef& resource() const { return m_ref; }
 
  private:
-  // An object's last recorded state: its compact JSON (to_json's text), and where the text of each
-  // top-level member ("key":value) ends in it; no ends for a non-object or an empty object.
-  struct LastState {
-    std::string json;
-    std::vector<std::size_t> ends;
-  };
-  using States = std::unordered_map<std::string, LastState>;  // "ns/name" -> last recorded state
-  // A watch event on its way to the worker that owns its object: decoded, or as received.
-  struct Work {
-    WatchEvent::Type type = WatchEvent::Type::added;
-    formats::Value object;
-    std::string key;
-    std::int64_t stamp = 0;
-    std::optional<kube::RawWatchEvent> raw;
-  };
-  // The objects whose key hashes to it: their states, and (with workers) the thread and queue.
-  struct Shard;
+  using States = std::unordered_map<std::string, ObjectState>;  // "ns/name" -> last recorded state
   enum class WatchEnd { stopped, relist };
   enum class ListMode { snapshot, creates, resync };
 
@@ -118,24 +99,18 @@ class ListWatchLoop {
   WatchEnd watch_until_relist();
   Result<bool> consume(WatchStream& stream, std::size_t& count);
   void handle(WatchEvent event);
-  void process(States& states, Work& work);
-  void process_object(States& states, Work& work);  // a decoded event
-  // An event as received: its members compared as text with the last state, only the changed
-  // ones (and metadata) decoded. false when the object is not readable; `error` says why.
-  bool process_raw(States& states, Work& work, std::string& error);
+  // On the worker of `shard`: an event that cannot be read goes to undecodable().
+  void process(std::size_t shard, Work& work);
+  // An event's members compared as text with the last state, only the changed ones (and
+  // metadata) decoded; the whole object where that does not apply. An Error: not readable.
+  Result<void> process_event(States& states, Work& work);
+  Result<void> process_decoded(States& states, const Work& work);  // the whole object decoded
+  void process_object(States& states, formats::Value& object, const Work& work);
   // A worker found an event it cannot read: the watch ends, and a relist records what it held.
   void undecodable(const std::string& message);
   // On the loop's thread: whether a worker found one (then reported and counted as a failure).
   bool take_undecodable();
-  std::size_t shard_index(const std::string& key) const;
-  void start_worker(Shard& shard);
-  void work(Shard& shard);
-  void submit(Work work);
-  void drain();  // waits until every worker has processed everything submitted
-  void stop_workers();
-  // `previous`: the object's last state, whose unchanged member texts are reused; may be null.
-  static void write_state(const formats::Value& object, LastState& state, const LastState* previous);
-  static LastState state_of(const formats::Value& object);
+  PatchKind patch_kind() const { return m_ref.strategic ? PatchKind::strategic : PatchKind::merge; }
   // `stamp` < 0: now.
   // A create moves `object` into its record; a patch leaves it as it is.
   void record_upsert(States& states, const std::string& key, formats::Value& object, bool resync,
@@ -170,14 +145,15 @@ class ListWatchLoop {
   WatchStream* m_stream = nullptr;  // the watch in flight, for stop()
 
   std::string m_resource_version;
-  std::vector<std::unique_ptr<Shard>> m_shards;  // at least one
-  std::vector<Work> m_freeing;                   // processed events taken back from a worker
   std::chrono::milliseconds m_backoff;
   std::chrono::steady_clock::time_point m_last_failure{};
   unsigned m_consecutive_failures = 0;
 
   mutable std::mutex m_stats_mutex;
   LoopStats m_stats;
+
+  std::vector<States> m_states;  // one per shard: on its worker, or on the loop's thread when drained
+  Workers m_workers;             // last: its threads use everything above
 };
 
 }  // namespace ktape::recorder

@@ -19,14 +19,12 @@ struct ListPage {
   std::string continue_token;    // "" on the last page
 };
 
-struct WatchEvent {
-  enum class Type { added, modified, deleted, bookmark };
-  Type type = Type::added;
-  formats::Value object;  // for a bookmark: only metadata.resourceVersion matters
-  // Or the event as received, its object not yet decoded (object stays null): the loop takes the
-  // identity and resourceVersion from it, and the worker that owns the object decodes it.
-  std::optional<kube::RawWatchEvent> raw;
-};
+// One watch event as received: its line, where its object is in it, and the type, name, namespace
+// and resourceVersion read off it (kube::scan_watch_event). The object stays text until the worker
+// that owns it decodes it: the thread that reads the watch only cuts lines and reads identities.
+// For a bookmark only the resourceVersion matters.
+using WatchEvent = kube::RawWatchEvent;
+using WatchEventType = kube::WatchEvent::Type;
 
 class WatchStream {
  public:
