@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "formats/patch.hpp"
 #include "ownerref/refs.hpp"
@@ -386,8 +387,8 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
   Pacer pacer(run);
   OwnerKeys owner_keys;
   while (!run.controls.stop) {
-    std::optional<formats::RecordingEntry> entry = std::move(first);
-    first.reset();
+    // `first` once, then the reader's entries; exchange leaves `first` empty for the next turn.
+    std::optional<formats::RecordingEntry> entry = std::exchange(first, std::nullopt);
     if (!entry) {
       auto next = reader.next();
       if (!next) {
@@ -411,7 +412,9 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
         continue;
       }
       run.summary.count(resource_label(event.resource), Outcome::failed);
-      run.summary.error(label + ": " + why);
+      label += ": ";
+      label += why;
+      run.summary.error(std::move(label));
       continue;
     }
     std::string key = object_key(resource->group, resource->kind, event.namespace_name, event.name);

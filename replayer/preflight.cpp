@@ -89,20 +89,27 @@ void evaluate(Findings& f, kube::Client& client, const Catalog& catalog, Preflig
                               " objects or events in the file)");
   }
   std::size_t shown = 0;
-  for (const auto& [label, ref] : f.owners)
-    if (!ref.uid.empty() && !f.uids.count(ref.uid))
-      listed(result.problems, shown,
-             [&] { return label + ": owner " + ownerref::describe(ref) + " is not in the file"; });
+  // Pairs, not structured bindings, where a lambda reads them (clang before 16 cannot capture those).
+  for (const auto& owner : f.owners)
+    if (!owner.second.uid.empty() && !f.uids.count(owner.second.uid))
+      listed(result.problems, shown, [&] {
+        return owner.first + ": owner " + ownerref::describe(owner.second) + " is not in the file";
+      });
   if (shown > k_listed)
     result.problems.push_back("... and " + std::to_string(shown - k_listed) + " more missing owners");
   auto ns_resource = catalog.find({"", "v1", "namespaces"});
   shown = 0;
-  for (const auto& [ns, label] : f.needed_namespaces) {
+  for (const auto& needed : f.needed_namespaces) {
+    const std::string& ns = needed.first;
     if (f.namespaces.count(ns) || !ns_resource) continue;
     auto got = client.get(*ns_resource, "", ns);
     if (!got && is_not_found(got.error()))
-      listed(result.problems, shown,
-             [&] { return label + ": namespace " + ns + " is neither in the file nor in the target"; });
+      listed(result.problems, shown, [&] {
+        std::string line = needed.second + ": namespace ";
+        line += ns;
+        line += " is neither in the file nor in the target";
+        return line;
+      });
   }
   if (shown > k_listed)
     result.problems.push_back("... and " + std::to_string(shown - k_listed) + " more missing namespaces");

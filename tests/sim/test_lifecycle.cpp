@@ -16,11 +16,12 @@ const std::string k_rss = "/apis/apps/v1/namespaces/default/replicasets";
 
 std::string uid_of(const Reply& r) { return std::string(r.json().string_at({"metadata", "uid"})); }
 
+// A ConfigMap owned by the ConfigMap `owner_name` whose UID is `owner_uid`.
 std::string owned(const std::string& name, const std::string& owner_uid, bool block,
-                  const std::string& extra = "") {
+                  const std::string& extra = "", const std::string& owner_name = "owner") {
   return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(",)" + extra +
-         R"("ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"owner","uid":")" + owner_uid +
-         R"(","blockOwnerDeletion":)" + (block ? "true" : "false") + "}]}}";
+         R"("ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":")" + owner_name +
+         R"(","uid":")" + owner_uid + R"(","blockOwnerDeletion":)" + (block ? "true" : "false") + "}]}}";
 }
 
 bool gone(const Cluster& c, const std::string& path) {
@@ -56,10 +57,41 @@ TEST_CASE("garbage collection: background deletes dependents once their owner is
   Cluster c;
   std::string uid = uid_of(c.post(k_cms, configmap("owner")));
   REQUIRE(c.post(k_cms, owned("child", uid, false)).status == 201);
-  REQUIRE(c.post(k_cms, owned("grandchild-owner-is-child", uid, false)).status == 201);
   CHECK(c.del(k_cms + "/owner").status == 200);
   CHECK(gone(c, k_cms + "/child"));
-  CHECK(gone(c, k_cms + "/grandchild-owner-is-child"));
+}
+
+TEST_CASE("garbage collection cascades: root -> child -> grandchild, the grandchild through the child") {
+  Cluster c;
+  std::string root_uid = uid_of(c.post(k_cms, configmap("owner")));
+  // The child's finalizer holds it after the root is gone, so the test sees each step apart.
+  Reply child = c.post(k_cms, owned("child", root_uid, false, R"("finalizers":["example.com/hold"],)"));
+  REQUIRE(child.status == 201);
+  std::string child_uid = uid_of(child);
+  REQUIRE(!child_uid.empty());
+  REQUIRE(child_uid != root_uid);
+  Reply grandchild = c.post(k_cms, owned("grandchild", child_uid, false, "", "child"));
+  REQUIRE(grandchild.status == 201);
+  formats::Value stored = grandchild.json();
+  const formats::Value* ref = stored.at({"metadata", "ownerReferences"});
+  REQUIRE(ref != nullptr);
+  CHECK(ref->as_array()[0].string_at({"uid"}) == child_uid);
+  CHECK(ref->as_array()[0].string_at({"name"}) == "child");
+
+  CHECK(c.del(k_cms + "/owner").status == 200);
+  CHECK(gone(c, k_cms + "/owner"));
+  // The collector deletes the child, but its finalizer holds it: its dependent stays while it exists.
+  CHECK(Cluster::eventually([&] {
+    return !c.get(k_cms + "/child").json().string_at({"metadata", "deletionTimestamp"}).empty();
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(c.get(k_cms + "/child").status == 200);
+  CHECK(c.get(k_cms + "/grandchild").status == 200);
+  // Once the child is gone, the grandchild follows.
+  CHECK(c.patch(k_cms + "/child", R"({"metadata":{"finalizers":null}})", "application/merge-patch+json")
+            .status == 200);
+  CHECK(gone(c, k_cms + "/child"));
+  CHECK(gone(c, k_cms + "/grandchild"));
 }
 
 TEST_CASE("garbage collection: a dependent whose owner never existed is deleted, unless GC is off") {

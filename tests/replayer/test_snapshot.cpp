@@ -1,0 +1,122 @@
+// The snapshot phase (replayer/snapshot.cpp) against a scripted target: namespaces, then CRDs
+// (waited on until Established), then owners before children in layers, status through /status.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <future>
+
+#include "tests/replayer/target.hpp"
+
+using namespace ktape;
+using namespace ktape::replayer;
+using namespace ktape::replayer::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
+const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
+const std::string k_rss = "/apis/apps/v1/namespaces/demo/replicasets";
+const std::string k_pods = "/api/v1/namespaces/demo/pods";
+const std::string k_widgets = "/apis/example.com/v1/namespaces/demo/widgets";
+const std::string k_crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+// The arrival order of the first `method` request on `path`.
+std::size_t index_of(const std::vector<Request>& requests, const std::string& method,
+                     const std::string& path) {
+  auto it = std::find_if(requests.begin(), requests.end(),
+                         [&](const Request& r) { return r.method == method && r.path == path; });
+  REQUIRE_MESSAGE(it != requests.end(), method << " " << path);
+  return it->order;
+}
+
+const Request& at(const std::vector<Request>& requests, std::size_t order) { return requests.at(order); }
+
+}  // namespace
+
+TEST_CASE("snapshot: namespaces, then CRDs until Established, then owners before children, layer by layer") {
+  Replay r;
+  r.options.concurrency = 4;
+  // The file lists children before owners and the namespace and CRD last.
+  std::string file;
+  file += snapshot_doc(object_json("v1", "Pod", "demo", "web-1-x", "u-pod",
+                                   owner_json("apps/v1", "ReplicaSet", "web-1", "u-rs"),
+                                   R"("status":{"phase":"Running"})"));
+  file += snapshot_doc(object_json("apps/v1", "ReplicaSet", "demo", "web-1", "u-rs",
+                                   owner_json("apps/v1", "Deployment", "web", "u-dep")));
+  file += snapshot_doc(object_json("v1", "ConfigMap", "demo", "plain", "u-cm"));
+  file += snapshot_doc(object_json("example.com/v1", "Widget", "demo", "w", "u-w"));
+  file += snapshot_doc(object_json("apps/v1", "Deployment", "demo", "web", "u-dep", "",
+                                   R"("spec":{"replicas":1},"status":{"replicas":1})"));
+  file += snapshot_doc(crd_json("example.com", "Widget", "widgets"));
+  file += namespace_doc("demo", "u-ns");
+  SummaryReport report = r.run(file);
+  auto requests = r.target.requests();
+
+  std::size_t ns = index_of(requests, "POST", "/api/v1/namespaces");
+  std::size_t crd = index_of(requests, "POST", k_crds);
+  std::size_t established = index_of(requests, "GET", k_crds + "/widgets.example.com");
+  std::size_t dep = index_of(requests, "POST", k_deps);
+  std::size_t cm = index_of(requests, "POST", k_cms);
+  std::size_t widget = index_of(requests, "POST", k_widgets);
+  std::size_t rs = index_of(requests, "POST", k_rss);
+  std::size_t pod = index_of(requests, "POST", k_pods);
+  CHECK(ns == 0);
+  CHECK(crd > ns);
+  CHECK(established > crd);
+  for (std::size_t layer1 : {dep, cm, widget}) {
+    CHECK(layer1 > established);
+    CHECK(at(requests, layer1).arrived >= at(requests, crd).answered);
+    CHECK(rs > layer1);
+  }
+  CHECK(pod > rs);
+  // Each layer starts once the one before it has been answered, and children carry new UIDs.
+  CHECK(at(requests, rs).arrived >= at(requests, dep).answered);
+  CHECK(at(requests, pod).arrived >= at(requests, rs).answered);
+  CHECK(at(requests, rs).owner_uid() == "new-web");
+  CHECK(at(requests, pod).owner_uid() == "new-web-1");
+  // Status through /status, after the create, for the resources that have it.
+  std::size_t dep_status = index_of(requests, "PATCH", k_deps + "/web/status");
+  CHECK(dep_status > dep);
+  CHECK_FALSE(at(requests, dep).json().contains("status"));
+  CHECK(index_of(requests, "PATCH", k_pods + "/web-1-x/status") > pod);
+  CHECK(report.totals.created == 7);
+  CHECK(report.totals.failed == 0);
+  CHECK(report.by_resource["widgets.example.com"].created == 1);
+  CHECK(report.problems.empty());
+  CHECK(report.errors.empty());
+}
+
+TEST_CASE("snapshot: a layer's objects are created concurrently, bounded by --concurrency") {
+  Replay r;
+  r.options.concurrency = 3;
+  r.target.script([](const Request& request) -> std::optional<Reply> {
+    if (request.method == "POST") std::this_thread::sleep_for(40ms);
+    return std::nullopt;
+  });
+  std::string file = namespace_doc("demo", "u-ns");
+  for (int i = 0; i < 9; ++i)
+    file += snapshot_doc(
+        object_json("v1", "ConfigMap", "demo", "c" + std::to_string(i), "u-c" + std::to_string(i)));
+  SummaryReport report = r.run(file);
+  CHECK(r.target.peak_in_flight(k_cms) >= 2);
+  CHECK(r.target.peak_in_flight(k_cms) <= 3);
+  CHECK(report.by_resource["configmaps"].created == 9);
+}
+
+TEST_CASE("snapshot: an ownership cycle is reported, its objects are still created") {
+  Replay r;
+  std::string file = namespace_doc("demo", "u-ns");
+  file += snapshot_doc(
+      object_json("v1", "ConfigMap", "demo", "a", "u-a", owner_json("v1", "ConfigMap", "b", "u-b")));
+  file += snapshot_doc(
+      object_json("v1", "ConfigMap", "demo", "b", "u-b", owner_json("v1", "ConfigMap", "a", "u-a")));
+  auto done = std::async(std::launch::async, [&] { return r.attempt(file); });
+  REQUIRE(done.wait_for(20s) == std::future_status::ready);
+  auto report = done.get();
+  REQUIRE(report);
+  std::string problems;
+  for (const auto& p : report->problems) problems += p + "\n";
+  CHECK(problems.find("cycle") != std::string::npos);
+  CHECK(report->by_resource["configmaps"].created == 2);
+}
