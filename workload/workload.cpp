@@ -1,4 +1,4 @@
-#include "bench/workload.hpp"
+#include "workload/workload.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "bench/workload_objects.hpp"
 #include "formats/json.hpp"
 #include "formats/time.hpp"
+#include "workload/objects.hpp"
 
 namespace ktape::workload {
 
