@@ -199,6 +199,7 @@ std::vector<ClusterEntry> Registry::list() const {
     if (item.is_directory()) names.push_back(item.path().filename().string());
   std::sort(names.begin(), names.end());
   std::vector<ClusterEntry> entries;
+  entries.reserve(names.size());
   for (const auto& name : names) entries.push_back(entry(name));
   return entries;
 }

@@ -50,6 +50,7 @@ bool is_serving(pid_t pid) {
 Result<pid_t> spawn_detached(const fs::path& binary, const std::vector<std::string>& args,
                              const fs::path& log) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::cout.flush();
