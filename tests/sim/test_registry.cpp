@@ -35,7 +35,7 @@ struct Root {
   ~Root() {
     for (const auto& entry : registry.list()) (void)registry.remove(entry.name);
     std::error_code ec;
-    fs::remove_all(path, ec);
+    fs::remove_all(path.parent_path(), ec);  // the temporary directory that holds ROOT
   }
   Root(const Root&) = delete;
   Root& operator=(const Root&) = delete;
