@@ -45,11 +45,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "bench/workload_objects.hpp"
 #include "formats/json.hpp"
 #include "formats/time.hpp"
 #include "sim/kubeconfig.hpp"
 #include "sim/server.hpp"
+#include "workload/objects.hpp"
 
 extern char** environ;
 

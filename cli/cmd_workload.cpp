@@ -1,13 +1,13 @@
-// `ktape workload`: drive a cluster with the seeded, repeatable workload of bench/workload.hpp.
+// `ktape workload`: drive a cluster with the seeded, repeatable workload of workload/workload.hpp.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
-#include "bench/workload.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
+#include "workload/workload.hpp"
 
 namespace ktape::cli {
 namespace {

@@ -10,6 +10,11 @@ std::filesystem::path ktape_home() {
   return std::filesystem::path(user_home != nullptr && *user_home != '\0' ? user_home : ".") / ".ktape";
 }
 
-std::filesystem::path cluster_dir(const std::string& name) { return ktape_home() / "clusters" / name; }
+sim::Registry cluster_registry() {
+  sim::RegistryOptions options;
+  options.root = ktape_home() / "clusters";
+  options.ktape_binary = "/proc/self/exe";  // in the forked child: the same binary, even if replaced on disk
+  return sim::Registry(std::move(options));
+}
 
 }  // namespace ktape::cli

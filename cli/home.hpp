@@ -1,12 +1,16 @@
 #pragma once
 // Where ktape keeps its state: $KTAPE_HOME, else ~/.ktape. Simulated clusters live in
-// clusters/NAME (pid, port, log, kubeconfig).
+// clusters/NAME, managed by sim::Registry (sim/registry.hpp).
 #include <filesystem>
-#include <string>
+
+#include "sim/registry.hpp"
 
 namespace ktape::cli {
 
 std::filesystem::path ktape_home();
-std::filesystem::path cluster_dir(const std::string& name);
+
+// The registry of ktape_home()/clusters; its create runs this very executable as
+// `ktape cluster serve`.
+sim::Registry cluster_registry();
 
 }  // namespace ktape::cli

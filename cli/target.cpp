@@ -2,11 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "cli/home.hpp"
-#include "formats/json.hpp"
 #include "kube/kubeconfig.hpp"
 
 namespace ktape::cli {
@@ -16,23 +12,14 @@ namespace {
 // A simulated cluster made by `ktape cluster create` announces itself in cluster.json (URL, and
 // the CA when it serves TLS); it does not authenticate, so that is all a client needs.
 Result<kube::RestConfig> cluster_config(const std::string& name) {
-  auto path = cluster_dir(name) / "cluster.json";
-  std::ifstream in(path);
-  if (!in)
-    return fail(ErrorKind::not_found, "no simulated cluster named \"" + name + "\" (" + path.string() +
-                                          " is missing); `ktape cluster list` shows the clusters, "
-                                          "`ktape cluster create " +
-                                          name + "` makes one");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto state = formats::parse_json(text.str());
-  if (!state || state->string_at({"url"}).empty())
-    return fail(ErrorKind::parse, path.string() + ": not a cluster state file (no \"url\")");
+  auto registry = cluster_registry();
+  auto state = registry.state(name);
+  if (!state) return fail(state.error());
   kube::RestConfig config;
-  config.server = std::string(state->string_at({"url"}));
-  config.ca_pem = std::string(state->string_at({"caPem"}));
+  config.server = state->url;
+  config.ca_pem = state->ca_pem;
   config.context = name;
-  config.source = path.string();
+  config.source = (registry.dir(name) / "cluster.json").string();
   return config;
 }
 

@@ -1,4 +1,4 @@
-#include "bench/workload.hpp"
+#include "workload/workload.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "bench/workload_objects.hpp"
 #include "formats/json.hpp"
 #include "formats/time.hpp"
+#include "workload/objects.hpp"
 
 namespace ktape::workload {
 
@@ -394,6 +394,7 @@ Result<WorkloadStats> run_workload(kube::Client& client, const WorkloadOptions& 
   if (!resources) return fail(resources.error());
   int workers = std::max(1, std::min(options.workers, options.namespaces));
   std::vector<std::unique_ptr<Worker>> pool;
+  pool.reserve(static_cast<std::size_t>(workers));
   for (int i = 0; i < workers; ++i)
     pool.push_back(std::make_unique<Worker>(client, *resources, options,
                                             options.seed * 1000003 + static_cast<unsigned>(i), log));
@@ -407,6 +408,7 @@ Result<WorkloadStats> run_workload(kube::Client& client, const WorkloadOptions& 
   auto deadline =
       options.duration.count() > 0 ? steady_clock::now() + options.duration : steady_clock::time_point::max();
   std::vector<std::thread> threads;
+  threads.reserve(pool.size());
   for (auto& w : pool) {
     threads.emplace_back([&, worker = w.get()] {
       auto interval = options.rate > 0 ? nanoseconds(static_cast<std::int64_t>(1e9 * workers / options.rate))

@@ -1,4 +1,4 @@
-#include "bench/workload_objects.hpp"
+#include "workload/objects.hpp"
 
 #include "formats/json.hpp"
 
