@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "formats/state.hpp"
+#include "formats/recording.hpp"
 
 namespace ktape::replayer {
 

@@ -6,7 +6,7 @@
 
 #include "formats/error.hpp"
 
-namespace ktape::formats {
+namespace ktape::store {
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);
@@ -21,4 +21,4 @@ enum class Integrity { ok, mismatch, missing_sidecar };
 // Compares the file with its sidecar. A sidecar that cannot be parsed is an Error.
 Result<Integrity> verify_sidecar(const std::string& path);
 
-}  // namespace ktape::formats
+}  // namespace ktape::store

@@ -1,4 +1,4 @@
-#include "formats/digest.hpp"
+#include "store/digest.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-namespace ktape::formats {
+namespace ktape::store {
 
 namespace {
 
@@ -97,4 +97,4 @@ Result<Integrity> verify_sidecar(const std::string& path) {
   return *actual == expected ? Integrity::ok : Integrity::mismatch;
 }
 
-}  // namespace ktape::formats
+}  // namespace ktape::store
