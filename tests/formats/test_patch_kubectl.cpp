@@ -36,7 +36,7 @@ class Scratch {
     test_support::write_file(m_dir.path() / "kubeconfig", "apiVersion: v1\nkind: Config\n");
   }
   std::filesystem::path write(const std::string& name, const Value& v) const {
-    const auto path = m_dir.path() / name;
+    auto path = m_dir.path() / name;
     test_support::write_file(path, to_json(v));
     return path;
   }
