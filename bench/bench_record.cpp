@@ -49,6 +49,7 @@
 #include "formats/time.hpp"
 #include "sim/kubeconfig.hpp"
 #include "sim/server.hpp"
+#include "tests/support/files.hpp"
 #include "workload/objects.hpp"
 
 extern char** environ;
@@ -246,8 +247,7 @@ Usage reap(Child c) {
 
 // CPU seconds a live process has used so far (/proc/PID/stat utime + stime).
 double process_cpu(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::string stat = test_support::read_file("/proc/" + std::to_string(pid) + "/stat");
   auto close = stat.rfind(')');
   if (close == std::string::npos) return 0;
   std::vector<std::string> fields;

@@ -1,15 +1,13 @@
 // YAML emitter and recording reader throughput (README: Performance: formats).
 //   build-release/bench/bench_yaml --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 
 #include "formats/compress.hpp"
 #include "formats/json.hpp"
 #include "formats/reader.hpp"
 #include "formats/yaml.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape::formats;
 
@@ -74,13 +72,11 @@ std::string recording(std::size_t count) {
 
 // The recording compressed with ktape's own sink (through a temporary file).
 std::string compressed(const std::string& text, Compression c) {
-  auto path = std::filesystem::temp_directory_path() / ("ktape-bench-" + std::to_string(::getpid()));
-  auto sink = open_sink(path.string(), c, Overwrite::yes);
+  ktape::test_support::TempDir dir("ktape-bench");
+  auto path = dir.file("compressed");
+  auto sink = open_sink(path, c, Overwrite::yes);
   if (!sink || !(*sink)->write(text) || !(*sink)->close()) std::abort();
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(std::istreambuf_iterator<char>(in), {});
-  std::filesystem::remove(path);
-  return bytes;
+  return ktape::test_support::read_file(path);
 }
 
 void BM_ToYaml(benchmark::State& state) {

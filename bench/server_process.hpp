@@ -10,11 +10,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 
 #include "sim/server.hpp"
+#include "tests/support/files.hpp"
 
 namespace ktape::bench {
 
@@ -70,8 +70,7 @@ class ServerProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
   // User plus system CPU of the server so far, in milliseconds (fields 14 and 15 of stat).
   double cpu_ms() const {
-    std::ifstream in("/proc/" + std::to_string(m_pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text = test_support::read_file("/proc/" + std::to_string(m_pid) + "/stat");
     std::istringstream fields(text.substr(text.rfind(')') + 2));
     std::string f;
     double ticks = 0;

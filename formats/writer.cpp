@@ -5,7 +5,6 @@
 #include <climits>
 #include <vector>
 
-#include "formats/digest.hpp"
 #include "formats/time.hpp"
 #include "formats/yaml.hpp"
 
@@ -166,14 +165,14 @@ Result<void> RecordingWriter::release(std::int64_t watermark_ns) { return m_impl
 
 Result<void> RecordingWriter::flush() { return m_impl->flush(); }
 
-Result<std::string> RecordingWriter::close() {
+Result<void> RecordingWriter::close() {
   if (m_impl->closed) return fail(ErrorKind::invalid, m_impl->options.path + ": already closed");
   m_impl->closed = true;
   if (auto r = m_impl->release(INT64_MAX); !r) return fail(r.error());
   if (auto r = m_impl->spill(true); !r) return fail(r.error());
   if (auto r = m_impl->sink->close(); !r) return fail(r.error());
   m_impl->stats.file_bytes = m_impl->sink->bytes_written();
-  return write_sidecar(m_impl->options.path);
+  return {};
 }
 
 WriterStats RecordingWriter::stats() const { return m_impl->stats; }

@@ -2,8 +2,9 @@
 // RecordingWriter: writes a recording (DESIGN.md's format): the header line, the snapshot
 // section, then events sorted by durationNanosecond. Events may arrive slightly out of order (they
 // come from many watches): they are held until the caller's watermark passes them. Output goes out
-// in large buffered writes; the file is created with mode 0600 and never overwritten unless asked;
-// close() writes the NAME.sha256 sidecar.
+// in large buffered writes; the file is created with mode 0600 and never overwritten unless asked.
+// The writer writes the file only: its NAME.sha256 sidecar is store's (store/digest.hpp), written
+// by whoever closed the file successfully.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -51,7 +52,7 @@ class RecordingWriter {
   // Creates the file and writes the header line. header.start_time must be RFC3339 when
   // header.time_markers is set (markers count from it).
   static Result<std::unique_ptr<RecordingWriter>> create(const WriterOptions& options, const Header& header);
-  ~RecordingWriter();  // best effort: flushes what it holds; writes no sidecar unless closed
+  ~RecordingWriter();  // best effort: flushes what it holds
 
   // A snapshot-section object. An Error once the first event has been written.
   Result<void> write_object(const Value& object);
@@ -66,9 +67,9 @@ class RecordingWriter {
   // Writes buffered bytes and flushes the file (and its compressor), so a crash after this loses
   // nothing written before it.
   Result<void> flush();
-  // Releases every held event, flushes, closes the file and writes the sidecar. Returns the
-  // file's sha256.
-  Result<std::string> close();
+  // Releases every held event, flushes and closes the file. After a success every document has
+  // been written to the file; a second close() is an Error.
+  Result<void> close();
 
   WriterStats stats() const;
   std::size_t held_events() const;

@@ -117,7 +117,7 @@ void Pipeline::tick() {
   }
 }
 
-Result<std::string> Pipeline::finish() {
+Result<void> Pipeline::finish() {
   m_finishing.store(true, std::memory_order_release);
   if (m_thread.joinable()) m_thread.join();
   auto life = std::chrono::steady_clock::now() - m_thread_start;
@@ -128,9 +128,9 @@ Result<std::string> Pipeline::finish() {
     (void)m_writer.flush();  // keep what can still be kept
     return fail(*e);
   }
-  auto digest = m_writer.close();
+  auto closed = m_writer.close();
   m_stats.writer = m_writer.stats();
-  return digest;
+  return closed;
 }
 
 std::optional<Error> Pipeline::error() const {

@@ -54,8 +54,8 @@ class Pipeline {
   // Starts the writer thread.
   void start();
   // Call after every producer has stopped: drains the queue, writes every held event and closes
-  // the writer (sidecar included). Returns the file's sha256, or the first write error.
-  Result<std::string> finish();
+  // the writer. Returns the first write error; the sidecar is the caller's to write.
+  Result<void> finish();
 
   // A write failure (a full disk) stops the writing; the recorder polls this to stop recording.
   std::optional<Error> error() const;

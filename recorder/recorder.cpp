@@ -8,13 +8,13 @@
 #include <set>
 #include <thread>
 
-#include "formats/digest.hpp"
 #include "formats/patch.hpp"
 #include "formats/time.hpp"
 #include "formats/writer.hpp"
 #include "recorder/kube_source.hpp"
 #include "recorder/pipeline.hpp"
 #include "recorder/selection.hpp"
+#include "store/digest.hpp"
 
 namespace ktape::recorder {
 
@@ -188,7 +188,7 @@ class Session {
 
   Result<RecordSummary> finish() {
     stop_loops();
-    auto digest = m_pipeline->finish();
+    auto closed = m_pipeline->finish();
     RecordSummary s;
     s.path = m_options.path;
     s.elapsed = nanoseconds(stamp());
@@ -210,6 +210,9 @@ class Session {
                                             ls.failing, ls.last_error});
     }
     std::sort(s.resources.begin(), s.resources.end(), [](auto& a, auto& b) { return a.name < b.name; });
+    if (!closed) return fail(closed.error());
+    // Only a file closed whole gets a sidecar: an unfinished one must not look verified.
+    auto digest = store::write_sidecar(m_writer->path());
     if (!digest) return fail(digest.error());
     s.sha256 = *digest;
     return s;
@@ -259,10 +262,10 @@ void redact_secret(formats::Value& secret) {
   // data holds base64: the digest is base64-encoded too, so the Secret stays valid to replay.
   if (formats::Value* data = secret.find("data"); data && data->is_object())
     for (auto& m : data->as_object())
-      if (m.value.is_string()) m.value = formats::Value(base64(formats::sha256_hex(m.value.as_string())));
+      if (m.value.is_string()) m.value = formats::Value(base64(store::sha256_hex(m.value.as_string())));
   if (formats::Value* data = secret.find("stringData"); data && data->is_object())
     for (auto& m : data->as_object())
-      if (m.value.is_string()) m.value = formats::Value(formats::sha256_hex(m.value.as_string()));
+      if (m.value.is_string()) m.value = formats::Value(store::sha256_hex(m.value.as_string()));
 }
 
 Result<RecordSummary> record(kube::Client& client, const RecordOptions& options,

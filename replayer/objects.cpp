@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "formats/recording.hpp"
+
 namespace ktape::replayer {
 
 namespace {

@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
+
 namespace ktape::e2e {
 
 namespace fs = std::filesystem;
@@ -26,12 +29,8 @@ struct Output {
   std::string err;
 };
 
-inline std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// The file's bytes; "" until it exists, which the polls on a background process's output rely on.
+inline std::string slurp(const fs::path& path) { return test_support::read_file(path); }
 
 // A ktape process started in the background, with its output in files.
 struct Background {
@@ -62,15 +61,11 @@ struct Background {
 };
 
 struct Home {
-  fs::path path;
+  test_support::TempDir dir{"ktape-e2e"};  // removed after the destructor deleted the clusters
+  fs::path path = dir.path();
   std::vector<std::string> clusters;  // made through create_cluster
 
-  Home() {
-    std::string tmpl = (fs::temp_directory_path() / "ktape-e2e-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-    ::setenv("KTAPE_HOME", path.c_str(), 1);
-  }
+  Home() { ::setenv("KTAPE_HOME", path.c_str(), 1); }
   // Deletes every cluster left under this home (those made through create_cluster and any other).
   ~Home() {
     std::error_code ec;
@@ -79,7 +74,6 @@ struct Home {
       for (const auto& entry : fs::directory_iterator(path / "clusters", ec))
         left.push_back(entry.path().filename().string());
     for (const auto& name : left) run(std::string(KTAPE_BINARY) + " cluster delete " + name);
-    fs::remove_all(path, ec);
   }
   Home(const Home&) = delete;
   Home& operator=(const Home&) = delete;

@@ -10,7 +10,7 @@
 
 #include "formats/json.hpp"
 #include "formats/recording.hpp"
-#include "formats/state.hpp"
+#include "store/state.hpp"
 #include "tests/e2e/harness.hpp"
 
 using namespace ktape;
@@ -41,15 +41,15 @@ std::map<std::string, std::string> plurals(Home& home, const std::string& cluste
 
 struct Replayed {
   std::optional<formats::Header> header;
-  formats::RecordedState state;
+  store::RecordedState state;
   std::size_t entries = 0;
   std::optional<Error> error;  // the reader's error after the last entry, if any
 };
 
 Replayed rebuild(const std::string& path, const std::map<std::string, std::string>& kinds) {
-  Replayed out{std::nullopt, formats::RecordedState([&](std::string_view av, std::string_view kind) {
+  Replayed out{std::nullopt, store::RecordedState([&](std::string_view av, std::string_view kind) {
                  auto it = kinds.find(std::string(av) + "/" + std::string(kind));
-                 return it == kinds.end() ? formats::guess_plural(kind) : it->second;
+                 return it == kinds.end() ? store::guess_plural(kind) : it->second;
                }),
                0, std::nullopt};
   auto reader = formats::RecordingReader::open(path);
@@ -92,9 +92,9 @@ std::map<std::string, Value> cluster_state(Home& home, const std::string& cluste
     std::string plural = name.substr(0, name.find('.'));
     for (auto item : list->find("items")->as_array()) {
       formats::strip_for_snapshot(item, false);
-      auto key = formats::RecordedState::key(item.string_at({"apiVersion"}), plural,
-                                             item.string_at({"metadata", "namespace"}),
-                                             item.string_at({"metadata", "name"}));
+      auto key = store::RecordedState::key(item.string_at({"apiVersion"}), plural,
+                                           item.string_at({"metadata", "namespace"}),
+                                           item.string_at({"metadata", "name"}));
       out[key] = std::move(item);
     }
   }
@@ -226,7 +226,7 @@ TEST_CASE("record: watches closed every second, and an apiserver restart's 410s,
   auto replayed = rebuild(path, kinds);
   CHECK_FALSE(replayed.error);
   const auto& recorded = replayed.state.objects();
-  CHECK(recorded.count(formats::RecordedState::key("v1", "configmaps", "wl-0", "settings")) == 0);
+  CHECK(recorded.count(store::RecordedState::key("v1", "configmaps", "wl-0", "settings")) == 0);
   compare(recorded, cluster_state(home, "churn", replayed.header->selection["resources"], recorded));
 }
 
@@ -265,6 +265,8 @@ TEST_CASE("record: SIGKILL and a full disk leave a file that reads up to its las
   CHECK(recorder.wait() == 128 + SIGKILL);
   auto killed = rebuild(path, plurals(home, "crash"));
   CHECK(killed.entries > 100);  // the snapshot and the events flushed before the kill
+  // An unfinished file gets no sidecar.
+  CHECK_FALSE(fs::exists(path + ".sha256"));
 
   auto full = (home.path / "full.yaml").string();
   auto limited = home.start({"record", "--cluster", "crash", "--path", full}, 64 * 1024);
@@ -274,6 +276,7 @@ TEST_CASE("record: SIGKILL and a full disk leave a file that reads up to its las
   CHECK(err.find(full) != std::string::npos);
   auto partial = rebuild(full, plurals(home, "crash"));
   CHECK(partial.entries > 5);
+  CHECK_FALSE(fs::exists(full + ".sha256"));
 }
 
 TEST_CASE("record: SIGINT while listing leaves a complete file; snapshots compress and redact") {

@@ -7,28 +7,15 @@
 #include <random>
 
 #include "formats/compress.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
+using test_support::read_file;
+using test_support::TempDir;
 
 namespace {
-
-// A fresh directory under the system's temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ktape-compress-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_dir = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::filesystem::remove_all(m_dir); }
-  std::string path(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  std::filesystem::path m_dir;
-};
 
 std::string read_all(ByteSource& source, std::size_t chunk = 4096) {
   std::string out(chunk, '\0');
@@ -67,11 +54,11 @@ TEST_CASE("compression_for_path goes by extension") {
 }
 
 TEST_CASE("a sink writes plain, gzip and zstd that a source reads back, detected by magic bytes") {
-  TempDir dir;
+  TempDir dir("ktape-compress");
   std::string text = sample_text(200000);  // several MiB: crosses the 1 MiB buffers
   for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
     CAPTURE(static_cast<int>(c));
-    std::string path = dir.path("data.yaml");  // the name says nothing about the compression
+    std::string path = dir.file("data.yaml");  // the name says nothing about the compression
     auto sink = open_sink(path, c, Overwrite::yes);
     REQUIRE(sink);
     for (std::size_t at = 0; at < text.size(); at += 70000) REQUIRE((*sink)->write(text.substr(at, 70000)));
@@ -87,8 +74,8 @@ TEST_CASE("a sink writes plain, gzip and zstd that a source reads back, detected
 }
 
 TEST_CASE("open_sink creates mode 0600 and refuses to overwrite unless told to") {
-  TempDir dir;
-  std::string path = dir.path("rec.yaml");
+  TempDir dir("ktape-compress");
+  std::string path = dir.file("rec.yaml");
   auto sink = open_sink(path, Compression::none, Overwrite::no);
   REQUIRE(sink);
   REQUIRE((*sink)->close());
@@ -105,16 +92,16 @@ TEST_CASE("open_sink creates mode 0600 and refuses to overwrite unless told to")
   REQUIRE((*overwrite)->close());
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  auto missing_dir = open_sink(dir.path("no/such/dir.yaml"), Compression::none, Overwrite::no);
+  auto missing_dir = open_sink(dir.file("no/such/dir.yaml"), Compression::none, Overwrite::no);
   REQUIRE_FALSE(missing_dir);
   CHECK(missing_dir.error().message.find("no/such/dir.yaml") != std::string::npos);
 }
 
 TEST_CASE("flush leaves a readable prefix while the sink stays open") {
-  TempDir dir;
+  TempDir dir("ktape-compress");
   for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
     CAPTURE(static_cast<int>(c));
-    std::string path = dir.path("live.yaml");
+    std::string path = dir.file("live.yaml");
     auto sink = open_sink(path, c, Overwrite::yes);
     REQUIRE(sink);
     REQUIRE((*sink)->write("a: 1\n---\nb: 2\n"));
@@ -140,30 +127,26 @@ TEST_CASE("flush leaves a readable prefix while the sink stays open") {
 }
 
 TEST_CASE("a source reads concatenated gzip members and zstd frames") {
-  TempDir dir;
+  TempDir dir("ktape-compress");
   for (auto c : {Compression::gzip, Compression::zstd}) {
-    std::string a = dir.path("a"), b = dir.path("b");
+    std::string a = dir.file("a"), b = dir.file("b");
     write_file(a, c, "first\n");
     write_file(b, c, "second\n");
     std::string joined;
-    for (const auto& p : {a, b}) {
-      std::ifstream in(p, std::ios::binary);
-      joined += std::string(std::istreambuf_iterator<char>(in), {});
-    }
+    for (const auto& p : {a, b}) joined += read_file(p);
     auto source = memory_source(joined);
     CHECK(read_all(*source) == "first\nsecond\n");
   }
 }
 
 TEST_CASE("a truncated or corrupt compressed stream is an error, after the data before it") {
-  TempDir dir;
+  TempDir dir("ktape-compress");
   std::string text = sample_text(50000);
   for (auto c : {Compression::gzip, Compression::zstd}) {
     CAPTURE(static_cast<int>(c));
-    std::string path = dir.path("t");
+    std::string path = dir.file("t");
     write_file(path, c, text);
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    std::string bytes = read_file(path);
     auto source = memory_source(bytes.substr(0, bytes.size() * 2 / 3));
     std::string got;
     std::string buf(65536, '\0');

@@ -7,12 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
 #include "tests/formats/test_patch_generators.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -30,24 +31,19 @@ unsigned pair_count() {
 
 class Scratch {
  public:
-  Scratch() : m_dir(std::filesystem::temp_directory_path() / ("ktape-patch-" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(m_dir);
+  Scratch() {
     // An empty kubeconfig of its own, so that the user's (or a broken $KUBECONFIG) plays no part.
-    std::ofstream(m_dir / "kubeconfig") << "apiVersion: v1\nkind: Config\n";
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_dir, ignored);
+    test_support::write_file(m_dir.path() / "kubeconfig", "apiVersion: v1\nkind: Config\n");
   }
   std::filesystem::path write(const std::string& name, const Value& v) const {
-    const auto path = m_dir / name;
-    std::ofstream(path) << to_json(v);
+    auto path = m_dir.path() / name;
+    test_support::write_file(path, to_json(v));
     return path;
   }
-  std::filesystem::path dir() const { return m_dir; }
+  std::filesystem::path dir() const { return m_dir.path(); }
 
  private:
-  std::filesystem::path m_dir;
+  test_support::TempDir m_dir{"ktape-patch"};
 };
 
 // kubectl's result of applying `patch` to `doc`, or nullopt when kubectl refused the patch.
@@ -60,8 +56,7 @@ std::optional<Value> kubectl_apply(const Scratch& scratch, const Value& doc, con
                               "' --patch-file '" + patch_file.string() + "' > '" + out_file.string() +
                               "' 2>/dev/null";
   if (std::system(command.c_str()) != 0) return std::nullopt;
-  std::ifstream in(out_file);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = test_support::read_file(out_file);
   auto parsed = parse_json(text);
   REQUIRE_MESSAGE(parsed, text);
   return *parsed;

@@ -10,27 +10,15 @@
 #include "formats/json.hpp"
 #include "formats/reader.hpp"
 #include "formats/yaml.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
+using test_support::read_file;
+using test_support::TempDir;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ktape-reader-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_dir = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { std::filesystem::remove_all(m_dir); }
-  std::string path(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  std::filesystem::path m_dir;
-};
 
 // The size of the generated "large file": smaller under AddressSanitizer, which is ~20x slower.
 #ifdef __SANITIZE_ADDRESS__
@@ -217,12 +205,12 @@ TEST_CASE("a truncated last document is an error after every complete document")
 }
 
 TEST_CASE("DocumentReader reads gzip and zstd by magic bytes, whatever the name") {
-  TempDir dir;
+  TempDir dir("ktape-reader");
   std::string text;
   for (int i = 0; i < 2000; ++i) text += "---\nkind: Pod\nmetadata:\n  name: pod-" + std::to_string(i) + "\n";
   for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
     CAPTURE(static_cast<int>(c));
-    std::string path = dir.path("recording.yaml");
+    std::string path = dir.file("recording.yaml");
     write_file(path, c, text);
     auto reader = DocumentReader::open(path);
     REQUIRE(reader);
@@ -236,13 +224,13 @@ TEST_CASE("DocumentReader reads gzip and zstd by magic bytes, whatever the name"
 }
 
 TEST_CASE("a truncated gzip or zstd recording delivers the complete documents, then an error") {
-  TempDir dir;
+  TempDir dir("ktape-reader");
   std::string text;
   for (int i = 0; i < 20000; ++i)
     text += "---\nkind: Pod\nmetadata:\n  name: pod-" + std::to_string(i) + "\n";
   for (auto c : {Compression::gzip, Compression::zstd}) {
     CAPTURE(static_cast<int>(c));
-    std::string path = dir.path("rec.yaml.z");
+    std::string path = dir.file("rec.yaml.z");
     write_file(path, c, text);
     std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
     auto reader = DocumentReader::open(path);
@@ -345,7 +333,7 @@ TEST_CASE("damaged input never crashes the reader and every error names file and
   }
   std::mt19937 rng(42);
   const std::string alphabet = "-.:#\n \"'|[{&*!\t\x01";
-  TempDir dir;
+  TempDir dir("ktape-reader");
   for (int round = 0; round < 400; ++round) {
     std::string damaged = text;
     for (int m = 0; m < 1 + round % 8; ++m) {
@@ -367,10 +355,9 @@ TEST_CASE("damaged input never crashes the reader and every error names file and
     if (all.error) CHECK(all.error->message.rfind("rec.yaml: document ", 0) == 0);
   }
   for (auto c : {Compression::gzip, Compression::zstd}) {
-    std::string path = dir.path("z");
+    std::string path = dir.file("z");
     write_file(path, c, text);
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    std::string bytes = read_file(path);
     for (int round = 0; round < 100; ++round) {
       std::string damaged = bytes;
       if (round % 2 == 0) {

@@ -4,14 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 
 #include "formats/json.hpp"
 #include "formats/yaml.hpp"
 #include "formats/yaml_scalar.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::formats;
@@ -621,11 +621,9 @@ TEST_CASE("kubectl (go-yaml, as the apiserver reads YAML) reads every string to_
   config.set("apiVersion", "v1");
   config.set("kind", "Config");
   config.set("clusters", std::move(clusters));
-  auto path = std::filesystem::temp_directory_path() / ("ktape-kubeconfig-" + std::to_string(::getpid()));
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << to_yaml(config);
-  }
+  test_support::TempDir dir("ktape-kubeconfig");
+  auto path = dir.path() / "kubeconfig";
+  test_support::write_file(path, to_yaml(config));
   std::string command = std::string(kubectl) + " config view --raw -o json --kubeconfig " + path.string();
   std::string output;
   if (FILE* pipe = ::popen(command.c_str(), "r")) {
@@ -634,7 +632,6 @@ TEST_CASE("kubectl (go-yaml, as the apiserver reads YAML) reads every string to_
     while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
     CHECK(::pclose(pipe) == 0);
   }
-  std::filesystem::remove(path);
   auto seen = parse_json(output);
   REQUIRE(seen);
   const Value* got = seen->find("clusters");

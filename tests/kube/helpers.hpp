@@ -1,13 +1,12 @@
 #pragma once
 // Shared by the kube tests: a scripted cpp-httplib server for failures a real apiserver cannot be
-// made to produce, a fake clock, and temp directories.
+// made to produce and a fake clock.
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
 #define CPPHTTPLIB_OPENSSL_SUPPORT
 #endif
 #include <httplib.h>
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +15,8 @@
 
 #include "kube/clock.hpp"
 #include "kube/rest_config.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace ktape::kube::test {
 
@@ -81,25 +82,14 @@ class FakeClock final : public Clock {
   std::vector<std::chrono::nanoseconds> m_sleeps;
 };
 
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ktape-kube-XXXXXX").string();
-    m_path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(m_path); }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
+// The shared scratch directory and whole-file helpers (tests/support), under the names the kube
+// tests use.
+using test_support::read_file;
+using test_support::TempDir;
+using test_support::write_file;
 
 inline std::string source_path(const std::string& relative) {
   return std::string(KTAPE_SOURCE_DIR) + "/" + relative;
 }
-
-void write_file(const std::filesystem::path& path, const std::string& text);
-std::string read_file(const std::filesystem::path& path);
 
 }  // namespace ktape::kube::test

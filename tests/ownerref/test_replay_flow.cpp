@@ -6,10 +6,9 @@
 
 #include <algorithm>
 #include <deque>
-#include <fstream>
+#include <filesystem>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "formats/json.hpp"
 #include "ownerref/relinker.hpp"
 #include "ownerref/scheduler.hpp"
+#include "tests/support/files.hpp"
 
 using namespace ktape::ownerref;
 using ktape::formats::Value;
@@ -24,11 +24,9 @@ using ktape::formats::Value;
 namespace {
 
 std::vector<Value> controller_chain() {
-  std::ifstream in(KTAPE_SOURCE_DIR "/tests/ownerref/controller_made_chain.json");
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto list = ktape::formats::parse_json(text.str());
+  const std::string path = KTAPE_SOURCE_DIR "/tests/ownerref/controller_made_chain.json";
+  REQUIRE(std::filesystem::exists(path));
+  auto list = ktape::formats::parse_json(ktape::test_support::read_file(path));
   REQUIRE(list);
   return list->find("items")->as_array();
 }

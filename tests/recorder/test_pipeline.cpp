@@ -7,6 +7,7 @@
 #include "formats/recording.hpp"
 #include "formats/writer.hpp"
 #include "recorder/pipeline.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::recorder;
@@ -38,23 +39,19 @@ Record event_record(std::int64_t t, const std::string& name) {
 }
 
 struct Fixture {
-  fs::path dir = fs::temp_directory_path() / ("ktape-pipeline-" + std::to_string(::getpid()));
-  std::string path;
+  test_support::TempDir dir{"ktape-pipeline"};
+  std::string path = dir.file("p.yaml");
   std::unique_ptr<formats::RecordingWriter> writer;
   std::shared_ptr<kube::Clock> clock = kube::make_system_clock();
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
   Fixture() {
-    fs::create_directories(dir);
-    path = (dir / "p.yaml").string();
-    fs::remove(path);
     formats::Header h;
     h.start_time = "2026-11-21T19:00:00Z";
     formats::WriterOptions wo;
     wo.path = path;
     writer = std::move(*formats::RecordingWriter::create(wo, h));
   }
-  ~Fixture() { fs::remove_all(dir); }
   std::int64_t stamp() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
         .count();
@@ -93,8 +90,7 @@ TEST_CASE("pipeline: the snapshot section stays open until every initial list is
   p.push(Record{Record::Kind::listed, {}, {}, "secrets", {}});
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   p.push(event_record(f.stamp(), "e2"));
-  auto digest = p.finish();
-  REQUIRE(digest);
+  REQUIRE(p.finish());
   auto entries = f.read();
   REQUIRE(entries.size() == 4);
   CHECK(entries[0].object.string_at({"metadata", "name"}) == "a");

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "formats/digest.hpp"
 #include "formats/json.hpp"
 #include "recorder/recorder.hpp"
+#include "store/digest.hpp"
 
 using namespace ktape;
 
@@ -23,6 +23,6 @@ TEST_CASE("redact_secret keeps the structure, hides the values, and stays valid 
   CHECK(pw.size() == 88);
   CHECK(pw.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
         std::string::npos);
-  CHECK(secret->string_at({"stringData", "token"}) == formats::sha256_hex("t0ps3cret"));
+  CHECK(secret->string_at({"stringData", "token"}) == store::sha256_hex("t0ps3cret"));
   CHECK(secret->string_at({"metadata", "name"}) == "db");
 }

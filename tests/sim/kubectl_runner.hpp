@@ -5,9 +5,10 @@
 
 #include <array>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace ktape::sim::test {
 
@@ -19,21 +20,13 @@ struct Run {
 class Kubectl {
  public:
   explicit Kubectl(std::uint16_t port) {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("ktape-kubectl-" + std::to_string(port) + "-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(m_dir);
-    std::ofstream(m_dir / "kubeconfig")
-        << "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n"
-        << "    server: http://127.0.0.1:" << port
-        << "\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n"
-        << "    user: sim\ncurrent-context: sim\nusers:\n- name: sim\n  user: {}\n";
+    std::string server = "http://127.0.0.1:" + std::to_string(port);
+    test_support::write_file(
+        m_dir.path() / "kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: " + server +
+            "\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n"
+            "    user: sim\ncurrent-context: sim\nusers:\n- name: sim\n  user: {}\n");
   }
-  ~Kubectl() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
-  Kubectl(const Kubectl&) = delete;
-  Kubectl& operator=(const Kubectl&) = delete;
 
   // Runs `kubectl ARGS` (a shell fragment) and waits for it.
   Run operator()(const std::string& args, const std::string& stdin_file = "") const {
@@ -51,17 +44,17 @@ class Kubectl {
     return run;
   }
   std::string command(const std::string& args) const {
-    return "/usr/bin/kubectl --kubeconfig '" + (m_dir / "kubeconfig").string() + "' --cache-dir '" +
-           (m_dir / "cache").string() + "' " + args;
+    return "/usr/bin/kubectl --kubeconfig '" + m_dir.file("kubeconfig") + "' --cache-dir '" +
+           m_dir.file("cache") + "' " + args;
   }
   // Writes `text` to a file in the private directory and returns its path.
   std::string file(const std::string& name, const std::string& text) const {
-    std::ofstream(m_dir / name) << text;
-    return (m_dir / name).string();
+    test_support::write_file(m_dir.path() / name, text);
+    return m_dir.file(name);
   }
 
  private:
-  std::filesystem::path m_dir;
+  test_support::TempDir m_dir{"ktape-kubectl"};
 };
 
 }  // namespace ktape::sim::test

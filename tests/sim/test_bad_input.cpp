@@ -4,9 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "tests/sim/sim_client.hpp"
+#include "tests/support/files.hpp"
 
 using namespace ktape;
 using namespace ktape::sim::test;
@@ -16,9 +15,8 @@ const std::string k_cms = "/api/v1/namespaces/default/configmaps";
 
 // A Status captured from a real kube-apiserver 1.32 (shared/k8s-reference/responses/NAME.json).
 formats::Value reference(const std::string& name) {
-  std::ifstream in(std::string(KTAPE_SOURCE_DIR) + "/../shared/k8s-reference/responses/" + name + ".json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto v = formats::parse_json(text);
+  auto v = formats::parse_json(test_support::read_file(
+      std::string(KTAPE_SOURCE_DIR) + "/../shared/k8s-reference/responses/" + name + ".json"));
   return v ? *v : formats::Value{};
 }
 

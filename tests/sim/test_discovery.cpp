@@ -3,11 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "formats/json.hpp"
 #include "sim/resources.hpp"
+#include "tests/support/files.hpp"
 
 namespace {
 
@@ -17,14 +16,11 @@ namespace fs = std::filesystem;
 const fs::path k_reference = fs::path(KTAPE_SOURCE_DIR) / ".." / "shared" / "k8s-reference" / "discovery";
 
 std::optional<Value> load_reference(const std::string& name) {
-  std::ifstream in(k_reference / name);
-  if (!in) {
+  if (!fs::exists(k_reference / name)) {
     MESSAGE("skipped: reference file " << (k_reference / name).string() << " is absent");
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto value = ktape::formats::parse_json(text.str());
+  auto value = ktape::formats::parse_json(ktape::test_support::read_file(k_reference / name));
   REQUIRE_MESSAGE(value.has_value(), name);
   return *value;
 }

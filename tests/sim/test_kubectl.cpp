@@ -5,6 +5,7 @@
 
 #include "tests/sim/kubectl_runner.hpp"
 #include "tests/sim/sim_client.hpp"
+#include "tests/support/files.hpp"
 
 using namespace ktape;
 using namespace ktape::sim::test;
@@ -160,8 +161,7 @@ TEST_CASE("kubectl: get -w sees another client's writes") {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   REQUIRE(c.post("/api/v1/namespaces/default/configmaps", configmap("watched")).status == 201);
   watcher.join();
-  std::ifstream in(out_file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = test_support::read_file(out_file);
   INFO(text);
   CHECK(contains(text, "watched"));
 }

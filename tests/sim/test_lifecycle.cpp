@@ -2,9 +2,8 @@
 // namespace deletion, CRDs, and state kept in a data directory.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "tests/sim/sim_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::sim::test;
@@ -214,10 +213,9 @@ TEST_CASE("CRDs: served at once and Established; strategic merge patch is 415; d
 }
 
 TEST_CASE("with a data directory the state survives a restart") {
-  auto dir = std::filesystem::temp_directory_path() / ("ktape-sim-data-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  test_support::TempDir dir("ktape-sim-data");
   sim::ServerOptions options;
-  options.data_dir = dir.string();
+  options.data_dir = dir.path().string();
   std::string uid, rv;
   {
     Cluster c(options);
@@ -232,14 +230,12 @@ TEST_CASE("with a data directory the state survives a restart") {
   CHECK(obj.string_at({"metadata", "resourceVersion"}) == rv);
   auto next = again.post(k_cms, configmap("after")).json();
   CHECK(std::stoull(std::string(next.string_at({"metadata", "resourceVersion"}))) > std::stoull(rv));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("the resourceVersion never goes back across a restart, even when the last writes were deletes") {
-  auto dir = std::filesystem::temp_directory_path() / ("ktape-sim-rv-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  test_support::TempDir dir("ktape-sim-rv");
   sim::ServerOptions options;
-  options.data_dir = dir.string();
+  options.data_dir = dir.path().string();
   std::uint64_t last = 0;
   {
     Cluster c(options);
@@ -258,5 +254,4 @@ TEST_CASE("the resourceVersion never goes back across a restart, even when the l
   auto watch = again.get(k_cms + "?watch=1&timeoutSeconds=1&resourceVersion=" + std::to_string(last));
   CHECK(watch.status == 200);
   CHECK(watch.body.find("\"name\":\"c\"") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }

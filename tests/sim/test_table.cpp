@@ -4,12 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "formats/json.hpp"
 #include "formats/time.hpp"
 #include "sim/resources.hpp"
+#include "tests/support/files.hpp"
 
 namespace {
 
@@ -39,14 +38,11 @@ Value parse(const std::string& text) {
 
 std::optional<Value> load_reference(const std::string& name) {
   fs::path path = fs::path(KTAPE_SOURCE_DIR) / ".." / "shared" / "k8s-reference" / "responses" / name;
-  std::ifstream in(path);
-  if (!in) {
+  if (!fs::exists(path)) {
     MESSAGE("skipped: " << path.string() << " is absent");
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str());
+  return parse(ktape::test_support::read_file(path));
 }
 
 std::string cells(const Value& table, std::size_t row) {

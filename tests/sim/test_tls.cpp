@@ -11,16 +11,18 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "formats/yaml.hpp"
 #include "sim/kubeconfig.hpp"
 #include "sim/tls.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
+using ktape::test_support::TempDir;
+using ktape::test_support::write_file;
 
 struct X509Free {
   void operator()(X509* p) const { X509_free(p); }
@@ -43,21 +45,6 @@ std::unique_ptr<EVP_PKEY, KeyFree> parse_key(const std::string& pem) {
   return key;
 }
 
-// A fresh temporary directory, removed with the object.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ktape-tls-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
-
 int run(const std::string& command) {
   int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -70,9 +57,11 @@ TEST_CASE("make_tls_material: the serving certificate verifies against the CA wi
   REQUIRE(material.has_value());
   CHECK(material->ca_cert_pem.find("-----BEGIN CERTIFICATE-----") == 0);
   CHECK(material->server_key_pem.find("-----BEGIN PRIVATE KEY-----") == 0);
-  TempDir dir;
-  auto ca = dir.write("ca.pem", material->ca_cert_pem);
-  auto cert = dir.write("server.pem", material->server_cert_pem);
+  TempDir dir("ktape-tls");
+  auto ca = dir.path() / "ca.pem";
+  auto cert = dir.path() / "server.pem";
+  write_file(ca, material->ca_cert_pem);
+  write_file(cert, material->server_cert_pem);
   if (run("command -v openssl >/dev/null") != 0) {
     MESSAGE("skipped openssl verify: no openssl command");
   } else {

@@ -1,15 +1,20 @@
-#include "formats/state.hpp"
+#include "store/state.hpp"
 
 #include <cctype>
 
 #include "formats/patch.hpp"
 
-namespace ktape::formats {
+namespace ktape::store {
+
+using formats::Method;
+using formats::RecordingEntry;
+using formats::ResourcePatch;
+using formats::Value;
 
 std::string guess_plural(std::string_view kind) {
   std::string lower(kind);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return normalize_plural(lower + "s");
+  return formats::normalize_plural(lower + "s");
 }
 
 RecordedState::RecordedState(PluralResolver resolver) : m_resolver(std::move(resolver)) {
@@ -57,7 +62,7 @@ Result<void> RecordedState::apply(const RecordingEntry& entry) {
       auto it = m_objects.find(k);
       if (it == m_objects.end())
         return fail(ErrorKind::not_found, "patch of " + describe() + ", which does not exist");
-      auto patched = apply_strategic_merge_patch(it->second, ev.template_value);
+      auto patched = formats::apply_strategic_merge_patch(it->second, ev.template_value);
       if (!patched) return fail(with_context(patched.error(), "patch of " + describe()));
       it->second = std::move(*patched);
       return {};
@@ -66,4 +71,4 @@ Result<void> RecordedState::apply(const RecordingEntry& entry) {
   return {};
 }
 
-}  // namespace ktape::formats
+}  // namespace ktape::store

@@ -1,4 +1,4 @@
-#include "formats/digest.hpp"
+#include "store/digest.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-namespace ktape::formats {
+namespace ktape::store {
 
 namespace {
 
@@ -23,7 +23,7 @@ Error io_error(const std::string& what, const std::string& path) {
 std::string hex(const unsigned char* bytes, unsigned size) {
   static constexpr char k_digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
+  out.reserve(std::size_t{size} * 2);
   for (unsigned i = 0; i < size; ++i) {
     out += k_digits[bytes[i] >> 4];
     out += k_digits[bytes[i] & 15];
@@ -97,4 +97,4 @@ Result<Integrity> verify_sidecar(const std::string& path) {
   return *actual == expected ? Integrity::ok : Integrity::mismatch;
 }
 
-}  // namespace ktape::formats
+}  // namespace ktape::store

@@ -1,7 +1,8 @@
 #pragma once
 // The state a recording describes at a point in time: its snapshot objects, then its events
 // applied in order (creates, strategic/merge patches, deletes). Used to check recordings against a
-// cluster, to show a recording's state, and to seek in a replay.
+// cluster, to show a recording's state, and to seek in a replay. Reading a recording into it is
+// one streaming pass: memory holds the live objects, never the file.
 #include <functional>
 #include <map>
 #include <string>
@@ -11,7 +12,7 @@
 #include "formats/recording.hpp"
 #include "formats/value.hpp"
 
-namespace ktape::formats {
+namespace ktape::store {
 
 // The plural resource of a kind ("apps/v1", "Deployment" -> "deployments").
 using PluralResolver = std::function<std::string(std::string_view api_version, std::string_view kind)>;
@@ -27,17 +28,17 @@ class RecordedState {
 
   // Applies one entry. A patch or delete of an object the state does not hold, or a patch that
   // does not apply, is an Error (the state is unchanged); a create of an object it holds replaces it.
-  Result<void> apply(const RecordingEntry& entry);
+  Result<void> apply(const formats::RecordingEntry& entry);
 
   // Objects by key(), ordered.
-  const std::map<std::string, Value>& objects() const { return m_objects; }
+  const std::map<std::string, formats::Value>& objects() const { return m_objects; }
   // "apps/v1|deployments|shop|web" ("" namespace for cluster-scoped objects).
   static std::string key(std::string_view api_version, std::string_view resource,
                          std::string_view namespace_name, std::string_view name);
 
  private:
   PluralResolver m_resolver;
-  std::map<std::string, Value> m_objects;
+  std::map<std::string, formats::Value> m_objects;
 };
 
-}  // namespace ktape::formats
+}  // namespace ktape::store

@@ -1,0 +1,56 @@
+#include "store/info.hpp"
+
+#include <filesystem>
+#include <string_view>
+
+#include "formats/compress.hpp"
+
+namespace ktape::store {
+
+namespace {
+
+// ktape's header line is a few hundred bytes; a first line longer than this is not one.
+constexpr std::size_t k_first_line_limit = 1 << 16;
+
+// The header in the first line of `path`, read through its compression; nullopt when the first
+// line is not ktape's header comment.
+Result<std::optional<formats::Header>> read_header(const std::string& path) {
+  auto source = formats::open_source(path);
+  if (!source) return fail(source.error());
+  std::string head;
+  char buffer[4096];
+  while (head.find('\n') == std::string::npos && head.size() < k_first_line_limit) {
+    auto n = (*source)->read(buffer, sizeof buffer);
+    if (!n) return fail(with_context(n.error(), path));
+    if (*n == 0) break;
+    head.append(buffer, *n);
+  }
+  std::string_view line(head);
+  line = line.substr(0, line.find('\n'));
+  if (!line.starts_with("# ")) return std::optional<formats::Header>{};
+  auto header = formats::parse_header_comment(line.substr(2));
+  if (!header) return fail(with_context(header.error(), path + ": line 1"));
+  return header;
+}
+
+}  // namespace
+
+Result<RecordingInfo> read_recording_info(const std::string& path, Verify verify) {
+  RecordingInfo info;
+  info.path = path;
+  auto header = read_header(path);
+  if (!header) return fail(header.error());
+  info.header = std::move(*header);
+  std::error_code ec;
+  info.file_bytes = std::filesystem::file_size(path, ec);
+  if (ec) return fail(ErrorKind::io, path + ": " + ec.message());
+  info.has_sidecar = std::filesystem::exists(sidecar_path(path), ec);
+  if (verify == Verify::yes) {
+    auto integrity = verify_sidecar(path);
+    if (!integrity) return fail(integrity.error());
+    info.integrity = *integrity;
+  }
+  return info;
+}
+
+}  // namespace ktape::store
