@@ -18,6 +18,7 @@
 #include "kube/clock.hpp"
 #include "replayer/replayer.hpp"
 #include "tests/kube/helpers.hpp"
+#include "tests/support/recording_text.hpp"
 
 namespace ktape::replayer::test {
 
@@ -133,15 +134,19 @@ class Recordings {
 
 // Recording documents. Templates are JSON, which YAML reads.
 constexpr std::int64_t k_second = 1'000'000'000;
-std::string event_doc(const std::string& group, const std::string& resource, const std::string& ns,
-                      const std::string& name, const std::string& method, std::int64_t at_ns,
-                      const std::string& template_json = "");
-std::string owner_json(const std::string& api_version, const std::string& kind, const std::string& name,
-                       const std::string& uid);
-// An object; `owners` is a list of owner_json()s joined by commas, `rest` more top-level members.
-std::string object_json(const std::string& api_version, const std::string& kind, const std::string& ns,
-                        const std::string& name, const std::string& uid, const std::string& owners = "",
-                        const std::string& rest = "");
+constexpr std::int64_t k_ms = 1'000'000;
+
+// The collection paths the tests' objects (namespace demo) are written to.
+inline const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
+inline const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
+inline const std::string k_rss = "/apis/apps/v1/namespaces/demo/replicasets";
+inline const std::string k_pods = "/api/v1/namespaces/demo/pods";
+inline const std::string k_widgets = "/apis/example.com/v1/namespaces/demo/widgets";
+inline const std::string k_crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+// event_doc, owner_json and object_json are the test support library's.
+using test_support::event_doc;
+using test_support::object_json;
+using test_support::owner_json;
 // A snapshot document (any object_json).
 std::string snapshot_doc(const std::string& object_json);
 std::string namespace_doc(const std::string& name, const std::string& uid);

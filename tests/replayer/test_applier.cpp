@@ -15,9 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
-const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
-constexpr std::int64_t k_ms = 1'000'000;
 
 std::string create_cm(const std::string& name, std::int64_t at, const std::string& owners = "") {
   return event_doc("", "configmaps", "demo", name, "create", at,

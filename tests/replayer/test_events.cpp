@@ -17,11 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
-const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
-const std::string k_rss = "/apis/apps/v1/namespaces/demo/replicasets";
-const std::string k_pods = "/api/v1/namespaces/demo/pods";
-constexpr std::int64_t k_ms = 1'000'000;
 
 std::string cm(const std::string& name, const std::string& uid, const std::string& owners = "") {
   return object_json("v1", "ConfigMap", "demo", name, uid, owners, R"("data":{"v":"0"})");

@@ -10,7 +10,6 @@ using namespace ktape::replayer::test;
 
 namespace {
 
-constexpr std::int64_t k_ms = 1'000'000;
 
 // A recording with three problems (a resource nobody serves, an owner not in the file, a namespace
 // neither in the file nor in the target) and a custom resource whose CRD the file creates.

@@ -12,7 +12,6 @@ using namespace ktape::replayer::test;
 
 namespace {
 
-constexpr std::int64_t k_ms = 1'000'000;
 
 struct SimTarget {
   std::unique_ptr<sim::Server> server;

@@ -14,12 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
-const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
-const std::string k_rss = "/apis/apps/v1/namespaces/demo/replicasets";
-const std::string k_pods = "/api/v1/namespaces/demo/pods";
-const std::string k_widgets = "/apis/example.com/v1/namespaces/demo/widgets";
-const std::string k_crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 // The arrival order of the first `method` request on `path`.
 std::size_t index_of(const std::vector<Request>& requests, const std::string& method,
