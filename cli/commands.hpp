@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names its namespace
 class App;
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names its namespace
 class App;
 class Option;
 }  // namespace CLI

@@ -4,7 +4,7 @@
 // comma-separated or repeated.
 #include "kube/selection.hpp"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names its namespace
 class App;
 }
 

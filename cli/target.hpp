@@ -9,7 +9,7 @@
 #include "formats/error.hpp"
 #include "kube/client.hpp"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names its namespace
 class App;
 }
 
