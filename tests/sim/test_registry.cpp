@@ -19,6 +19,7 @@
 
 #include "sim/registry.hpp"
 #include "sim/server.hpp"
+#include "tests/support/files.hpp"
 
 using namespace ktape;
 using namespace ktape::sim;
@@ -96,12 +97,12 @@ struct Child {
       ::execv("/bin/sh", argv.data());
       ::_exit(127);
     }
-    // Until the child has exec'd, its /proc entry shows this test binary.
-    fs::path self = fs::read_symlink("/proc/self/exe");
-    for (int i = 0; i < 500; ++i) {
-      std::error_code ec;
-      fs::path exe = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
-      if (!ec && exe != self) return;
+    // Until the child has exec'd, its /proc entry shows this test binary; while execve runs, its
+    // exe link may already be /bin/sh with its command line still empty. Wait for the new one.
+    std::string want;
+    for (const auto& a : args) want.append(a).push_back('\0');
+    for (int i = 0; i < 1000; ++i) {
+      if (test_support::read_file("/proc/" + std::to_string(pid) + "/cmdline") == want) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     FAIL("the child did not start /bin/sh");
