@@ -315,15 +315,33 @@ Response Api::list(const Request& r, const Target& t, const ListFilter& filter) 
   return Response{200, "application/json", std::move(body)};
 }
 
-ApiResult<Response> Api::create(const Request& r, const Target& t, Value object) {
-  const std::string ns = t.info->namespaced ? t.ns : "";
+namespace {
+
+// What the write pipeline needs from the request: fieldValidation, dryRun, where warnings go.
+WriteContext write_context(const Request& r, Store& store, std::vector<std::string>& warnings) {
   WriteContext context;
   context.field_validation =
       parse_field_validation(query_of(r, "fieldValidation")).value_or(FieldValidation::warn);
   context.dry_run = dry_run_of(r) == DryRun::yes;
-  context.allocator = &m_store.allocator();
-  std::vector<std::string> warnings;
+  context.allocator = &store.allocator();
   context.warnings = &warnings;
+  return context;
+}
+
+// A POST or PUT body as the object of the URL's resource and namespace.
+ApiResult<Value> decode_object(const Request& r, const ResourceInfo& info, const std::string& ns) {
+  auto body = parse_body(r, info.kind);
+  if (!body) return tl::unexpected(body.error());
+  if (auto ok = check_kind(*body, info); !ok) return tl::unexpected(ok.error());
+  return check_namespace(std::move(*body), info, ns);
+}
+
+}  // namespace
+
+ApiResult<Response> Api::create(const Request& r, const Target& t, Value object) {
+  const std::string ns = t.info->namespaced ? t.ns : "";
+  std::vector<std::string> warnings;
+  WriteContext context = write_context(r, m_store, warnings);
   if (t.info->group.empty() && t.info->resource == "pods") context.limit_ranges = limit_ranges(m_store, ns);
   std::optional<Value> schema = crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
@@ -347,29 +365,18 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   const std::string ns = t.info->namespaced ? t.ns : "";
   Subresource sub = t.sub == "status" ? Subresource::status : Subresource::main;
   const DryRun dry = dry_run_of(r);
-  WriteContext context;
-  context.field_validation =
-      parse_field_validation(query_of(r, "fieldValidation")).value_or(FieldValidation::warn);
-  context.dry_run = dry == DryRun::yes;
-  context.allocator = &m_store.allocator();
   std::vector<std::string> warnings;
-  context.warnings = &warnings;
+  WriteContext context = write_context(r, m_store, warnings);
   std::optional<Value> schema = r.method == "POST" ? std::nullopt : crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
-    auto body = parse_body(r, t.info->kind);
-    if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), *t.info, t.ns);
+    auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     return create(r, t, std::move(*object));
   }
   if (r.method == "PUT") {
-    auto body = parse_body(r, t.info->kind);
-    if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), *t.info, t.ns);
+    auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     std::string body_name = detail::metadata_string(*object, "name");
     if (body_name != t.name)
