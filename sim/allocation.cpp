@@ -51,11 +51,12 @@ bool needs_node_ports(const Value& spec) {
 
 std::string printed_ips(std::string_view ip) { return "[]string{" + go_quote(ip) + "}"; }
 
-ApiError invalid_service(const Value& service, std::string field, std::string value, std::string detail) {
+ApiError invalid_service(const Value& service, const std::string& field, const std::string& value,
+                         const std::string& detail) {
   ResourceInfo info;
   info.kind = "Service";
   FieldErrors errors;
-  errors.invalid(std::move(field), value, detail);
+  errors.invalid(field, value, detail);
   return err_invalid_causes(info, service.string_at({"metadata", "name"}), errors.causes());
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "sim/object_util.hpp"
@@ -174,9 +175,35 @@ void service_account(Value& spec) {
   if (added) spec["volumes"].push_back(token_volume(name));
 }
 
+// One LimitRange default (`from`: "default" or "defaultRequest") merged into a container's
+// resources (`into`); returns the note LimitRanger writes ("cpu, memory request for container
+// app"), empty when nothing was set.
+std::string merge_limit_default(Value& container, const Value& item, const char* from, const char* into,
+                                const std::string& what) {
+  const Value* defaults = item.find(from);
+  if (!defaults || !defaults->is_object()) return {};
+  std::set<std::string> set;
+  for (const formats::Member& m : defaults->as_object()) {
+    Value& target = container["resources"][into];
+    if (target.find(m.key)) continue;
+    target.set(m.key, m.value);
+    set.insert(m.key);
+  }
+  if (set.empty()) return {};
+  std::string note;
+  for (const auto& k : set) {
+    if (!note.empty()) note += ", ";
+    note += k;
+  }
+  note.append(" ").append(what).append(" for ");
+  return note;
+}
+
 // LimitRanger admission: container defaults of the namespace's LimitRanges, and the annotation
 // that says what was set ("cpu, memory request for container app; ...").
 void limit_ranger(Value& pod, const std::vector<Value>& limit_ranges) {
+  static constexpr std::array<std::pair<const char*, const char*>, 2> k_lists = {
+      std::pair{"containers", "container"}, std::pair{"initContainers", "init container"}};
   std::vector<std::string> notes;
   Value& spec = pod["spec"];
   for (const Value& lr : limit_ranges) {
@@ -184,30 +211,16 @@ void limit_ranger(Value& pod, const std::vector<Value>& limit_ranges) {
     if (!items || !items->is_array()) continue;
     for (const Value& item : items->as_array()) {
       if (item.string_at({"type"}) != "Container") continue;
-      static constexpr std::array<std::pair<const char*, const char*>, 2> k_lists = {
-          std::pair{"containers", "container"}, std::pair{"initContainers", "init container"}};
-      for (const auto& [list, what] : k_lists) {
+      for (const auto& [list, kind] : k_lists) {
         Value* cs = spec.find(list);
         if (!cs || !cs->is_array()) continue;
         for (Value& c : cs->as_array()) {
-          std::string name(c.string_at({"name"}));
-          auto merge = [&](const char* from, const char* into, const char* label) {
-            const Value* defaults = item.find(from);
-            if (!defaults || !defaults->is_object()) return;
-            std::set<std::string> set;
-            for (const formats::Member& m : defaults->as_object()) {
-              Value& target = c["resources"][into];
-              if (target.find(m.key)) continue;
-              target.set(m.key, m.value);
-              set.insert(m.key);
-            }
-            if (set.empty()) return;
-            std::string note;
-            for (const auto& k : set) note += (note.empty() ? "" : ", ") + k;
-            notes.push_back(note + " " + label + " for " + what + " " + name);
-          };
-          merge("defaultRequest", "requests", "request");
-          merge("default", "limits", "limit");
+          std::string who = std::string(kind) + " " + std::string(c.string_at({"name"}));
+          for (const auto& [from, into, what] : {std::tuple{"defaultRequest", "requests", "request"},
+                                                 std::tuple{"default", "limits", "limit"}}) {
+            std::string note = merge_limit_default(c, item, from, into, what);
+            if (!note.empty()) notes.push_back(note + who);
+          }
         }
       }
     }

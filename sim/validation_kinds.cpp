@@ -277,7 +277,8 @@ void config_keys(const Value* map, const std::string& field, FieldErrors& errors
   if (!map || !map->is_object()) return;
   for (const formats::Member& m : map->as_object()) {
     const std::string& k = m.key;
-    std::string at = field + "[" + k + "]";
+    std::string at = field;
+    at.append("[").append(k).append("]");
     bool charset = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
              c == '.' || c == '_';
