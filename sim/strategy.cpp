@@ -199,31 +199,34 @@ std::string merge_limit_default(Value& container, const Value& item, const char*
   return note;
 }
 
+// One LimitRange item of type Container applied to every container and init container.
+void apply_limit_item(Value& spec, const Value& item, std::vector<std::string>& notes) {
+  static constexpr std::array<std::pair<const char*, const char*>, 2> k_lists = {
+      std::pair{"containers", "container"}, std::pair{"initContainers", "init container"}};
+  for (const auto& [list, kind] : k_lists) {
+    Value* cs = spec.find(list);
+    if (!cs || !cs->is_array()) continue;
+    for (Value& c : cs->as_array()) {
+      std::string who = std::string(kind) + " " + std::string(c.string_at({"name"}));
+      for (const auto& [from, into, what] :
+           {std::tuple{"defaultRequest", "requests", "request"}, std::tuple{"default", "limits", "limit"}}) {
+        std::string note = merge_limit_default(c, item, from, into, what);
+        if (!note.empty()) notes.push_back(note + who);
+      }
+    }
+  }
+}
+
 // LimitRanger admission: container defaults of the namespace's LimitRanges, and the annotation
 // that says what was set ("cpu, memory request for container app; ...").
 void limit_ranger(Value& pod, const std::vector<Value>& limit_ranges) {
-  static constexpr std::array<std::pair<const char*, const char*>, 2> k_lists = {
-      std::pair{"containers", "container"}, std::pair{"initContainers", "init container"}};
   std::vector<std::string> notes;
   Value& spec = pod["spec"];
   for (const Value& lr : limit_ranges) {
     const Value* items = lr.at({"spec", "limits"});
     if (!items || !items->is_array()) continue;
-    for (const Value& item : items->as_array()) {
-      if (item.string_at({"type"}) != "Container") continue;
-      for (const auto& [list, kind] : k_lists) {
-        Value* cs = spec.find(list);
-        if (!cs || !cs->is_array()) continue;
-        for (Value& c : cs->as_array()) {
-          std::string who = std::string(kind) + " " + std::string(c.string_at({"name"}));
-          for (const auto& [from, into, what] : {std::tuple{"defaultRequest", "requests", "request"},
-                                                 std::tuple{"default", "limits", "limit"}}) {
-            std::string note = merge_limit_default(c, item, from, into, what);
-            if (!note.empty()) notes.push_back(note + who);
-          }
-        }
-      }
-    }
+    for (const Value& item : items->as_array())
+      if (item.string_at({"type"}) == "Container") apply_limit_item(spec, item, notes);
   }
   if (notes.empty()) return;
   std::string text = "LimitRanger plugin set: ";

@@ -207,7 +207,8 @@ void validate_metadata(const Value& object, FieldErrors& errors) {
       total += m.key.size() + (m.value.is_string() ? m.value.as_string().size() : 0);
     }
     // apimachinery's TotalAnnotationSizeLimitB: 256 KiB.
-    if (total > 256 * 1024) errors.too_long("metadata.annotations", "must have at most 262144 bytes");
+    if (total > std::size_t{256} * 1024)
+      errors.too_long("metadata.annotations", "must have at most 262144 bytes");
   }
   validate_owner_references(object, errors);
 }
