@@ -57,6 +57,7 @@ int run_serve(const ServeOptions& options) {
   server_options.port = options.port;
   server_options.data_dir = options.data_dir;
   server_options.garbage_collector = !options.no_gc;
+  server_options.content_controllers = true;
   server_options.watch_history = options.watch_history;
   std::string ca_pem;
   if (options.tls) {

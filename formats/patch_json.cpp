@@ -166,7 +166,15 @@ Result<void> run_operation(Value& doc, const Operation& op) {
   }
   if (op.op == "replace") {
     auto target = walk(doc, op.path, op.path.size());
-    if (!target) return fail(target.error());
+    if (!target) {
+      // kube-apiserver's json-patch replaces a missing member of an object as "add" would
+      // (checked on 1.32); a missing array index still fails.
+      if (!op.path.empty()) {
+        auto parent = walk(doc, op.path, op.path.size() - 1);
+        if (parent && (*parent)->is_object()) return add_at(doc, op.path, *op.value);
+      }
+      return fail(target.error());
+    }
     **target = *op.value;
     return {};
   }

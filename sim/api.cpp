@@ -6,6 +6,7 @@
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
 #include "formats/yaml.hpp"
+#include "sim/crd_schema.hpp"
 #include "sim/object_util.hpp"
 #include "sim/protobuf.hpp"
 
@@ -105,6 +106,46 @@ ApiResult<Value> check_namespace(Value object, const ResourceInfo& info, const s
   return object;
 }
 
+// dryRun=All (query, or DeleteOptions.dryRun in a DELETE body).
+DryRun dry_run_of(const Request& r) {
+  if (query_of(r, "dryRun") == "All") return DryRun::yes;
+  if (r.method == "DELETE" && !r.body.empty()) {
+    if (auto opts = formats::parse_json(r.body); opts && opts->is_object()) {
+      if (const Value* dry = opts->find("dryRun"); dry && dry->is_array())
+        for (const Value& v : dry->as_array())
+          if (v.is_string() && v.as_string() == "All") return DryRun::yes;
+    }
+  }
+  return DryRun::no;
+}
+
+// The openAPIV3Schema of custom resource `info`'s version, from its stored CRD (null when none).
+std::optional<Value> crd_schema(Store& store, const ResourceInfo& info) {
+  if (!info.custom) return std::nullopt;
+  ResourcePtr crds = store.find_resource("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crds) return std::nullopt;
+  auto e = store.get(*crds, "", info.resource + "." + info.group);
+  if (!e) return std::nullopt;
+  auto crd = formats::parse_json(*(*e)->json);
+  if (!crd) return std::nullopt;
+  const Value* schema = crd_version_schema(*crd, info.version);
+  return schema ? std::optional<Value>(*schema) : std::nullopt;
+}
+
+// The LimitRanges of namespace `ns`, which the LimitRanger admission of Pods reads.
+std::vector<Value> limit_ranges(Store& store, const std::string& ns) {
+  std::vector<Value> out;
+  ResourcePtr info = store.find_resource("", "v1", "limitranges");
+  if (!info) return out;
+  ListFilter filter;
+  filter.ns = ns;
+  auto page = store.list(*info, filter, 0, "");
+  if (!page) return out;
+  for (const EntryPtr& e : page->items)
+    if (auto v = formats::parse_json(*e->json)) out.push_back(std::move(*v));
+  return out;
+}
+
 std::optional<formats::PatchType> patch_type(const std::string& content_type) {
   return formats::patch_type_from_content_type(content_type);
 }
@@ -180,6 +221,8 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
   filter.labels = std::move(*labels);
   auto fields = FieldSelector::parse(query_of(r, "fieldSelector"));
   if (!fields) return error_response(fields.error());
+  if (auto ok = check_field_selector(t.info->group, t.info->resource, *fields); !ok)
+    return error_response(ok.error());
   filter.fields = std::move(*fields);
   if (t.name.empty()) {
     if (m == "GET" && (t.watch || query_true(r, "watch"))) {
@@ -272,34 +315,87 @@ Response Api::list(const Request& r, const Target& t, const ListFilter& filter) 
   return Response{200, "application/json", std::move(body)};
 }
 
+namespace {
+
+// What the write pipeline needs from the request: fieldValidation, dryRun, where warnings go.
+WriteContext write_context(const Request& r, Store& store, std::vector<std::string>& warnings) {
+  WriteContext context;
+  context.field_validation =
+      parse_field_validation(query_of(r, "fieldValidation")).value_or(FieldValidation::warn);
+  context.dry_run = dry_run_of(r) == DryRun::yes;
+  context.allocator = &store.allocator();
+  context.warnings = &warnings;
+  return context;
+}
+
+// A POST or PUT body as the object of the URL's resource and namespace.
+ApiResult<Value> decode_object(const Request& r, const ResourceInfo& info, const std::string& ns) {
+  auto body = parse_body(r, info.kind);
+  if (!body) return tl::unexpected(body.error());
+  if (auto ok = check_kind(*body, info); !ok) return tl::unexpected(ok.error());
+  return check_namespace(std::move(*body), info, ns);
+}
+
+}  // namespace
+
+ApiResult<Response> Api::create(const Request& r, const Target& t, Value object) {
+  const std::string ns = t.info->namespaced ? t.ns : "";
+  std::vector<std::string> warnings;
+  WriteContext context = write_context(r, m_store, warnings);
+  if (t.info->group.empty() && t.info->resource == "pods") context.limit_ranges = limit_ranges(m_store, ns);
+  std::optional<Value> schema = crd_schema(m_store, *t.info);
+  if (schema) context.crd_schema = &*schema;
+  std::optional<Value> allocated;  // a Service's allocations, released when the create fails after
+  auto admit = [&](Value& o) -> ApiResult<void> {
+    auto ok = admit_create(*t.info, o, context);
+    if (ok && !context.dry_run && t.info->group.empty() && t.info->resource == "services") allocated = o;
+    return ok;
+  };
+  auto e = m_store.create(*t.info, ns, std::move(object), dry_run_of(r), admit);
+  if (!e) {
+    if (allocated) m_store.allocator().release(*allocated);
+    return tl::unexpected(e.error());
+  }
+  Response response = entry_response(201, **e);
+  response.warnings = std::move(warnings);
+  return response;
+}
+
 ApiResult<Response> Api::write(const Request& r, const Target& t) {
   const std::string ns = t.info->namespaced ? t.ns : "";
   Subresource sub = t.sub == "status" ? Subresource::status : Subresource::main;
+  const DryRun dry = dry_run_of(r);
+  std::vector<std::string> warnings;
+  WriteContext context = write_context(r, m_store, warnings);
+  std::optional<Value> schema = r.method == "POST" ? std::nullopt : crd_schema(m_store, *t.info);
+  if (schema) context.crd_schema = &*schema;
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
-    auto body = parse_body(r, t.info->kind);
-    if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), *t.info, t.ns);
+    auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
-    auto e = m_store.create(*t.info, ns, std::move(*object));
-    if (!e) return tl::unexpected(e.error());
-    return entry_response(201, **e);
+    return create(r, t, std::move(*object));
   }
   if (r.method == "PUT") {
-    auto body = parse_body(r, t.info->kind);
-    if (!body) return tl::unexpected(body.error());
-    if (auto ok = check_kind(*body, *t.info); !ok) return tl::unexpected(ok.error());
-    auto object = check_namespace(std::move(*body), *t.info, t.ns);
+    auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     std::string body_name = detail::metadata_string(*object, "name");
     if (body_name != t.name)
       return tl::unexpected(err_bad_request("the name of the object (" + body_name +
                                             ") does not match the name on the URL (" + t.name + ")"));
-    auto e =
-        m_store.modify(*t.info, ns, t.name, sub, [&](const Value&) -> ApiResult<Value> { return *object; });
+    auto e = m_store.modify(
+        *t.info, ns, t.name, sub,
+        [&](const Value& current) -> ApiResult<Value> {
+          Value next = *object;
+          if (sub == Subresource::main)
+            if (auto ok = admit_update(*t.info, current, next, context); !ok)
+              return tl::unexpected(ok.error());
+          return next;
+        },
+        dry);
     if (!e) return tl::unexpected(e.error());
-    return entry_response(200, **e);
+    Response response = entry_response(200, **e);
+    response.warnings = std::move(warnings);
+    return response;
   }
   // PATCH
   bool apply = r.content_type == "application/apply-patch+yaml";
@@ -318,25 +414,26 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     auto result = formats::apply_patch(*type, current, *patch);
     if (!result) {
       if (*type == formats::PatchType::json)
-        return tl::unexpected(ApiError{
-            422,
-            "Invalid",
-            "the server rejected our request due to an error in our request: " + result.error().message,
-            {}});
+        // The real server words every failed JSON patch operation the same, without the cause.
+        return tl::unexpected(ApiError{422, "Invalid",
+                                       "the server rejected our request due to an error in our request",
+                                       Value::object()});
       return tl::unexpected(err_bad_request(result.error().message));
     }
+    if (sub == Subresource::main)
+      if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
     return std::move(*result);
   };
-  auto e = m_store.modify(*t.info, ns, t.name, sub, mutate);
+  auto e = m_store.modify(*t.info, ns, t.name, sub, mutate, dry);
   if (!e && apply && e.error().code == 404) {
     Value object = *patch;
     if (auto ok = check_kind(object, *t.info); !ok) return tl::unexpected(ok.error());
-    auto created = m_store.create(*t.info, ns, std::move(object));
-    if (!created) return tl::unexpected(created.error());
-    return entry_response(201, **created);
+    return create(r, t, std::move(object));
   }
   if (!e) return tl::unexpected(e.error());
-  return entry_response(200, **e);
+  Response response = entry_response(200, **e);
+  response.warnings = std::move(warnings);
+  return response;
 }
 
 namespace {
@@ -472,7 +569,8 @@ ApiResult<Response> Api::remove(const Request& r, const Target& t) {
     pre_uid = std::string(opts->string_at({"preconditions", "uid"}));
     pre_rv = std::string(opts->string_at({"preconditions", "resourceVersion"}));
   }
-  auto out = m_store.remove(*t.info, t.info->namespaced ? t.ns : "", t.name, *propagation, pre_uid, pre_rv);
+  DeleteRequest request{*propagation, pre_uid, pre_rv, dry_run_of(r)};
+  auto out = m_store.remove(*t.info, t.info->namespaced ? t.ns : "", t.name, request);
   if (!out) return tl::unexpected(out.error());
   if (!out->removed) return entry_response(200, *out->entry);
   Value status = Value::object();
@@ -497,8 +595,9 @@ ApiResult<Response> Api::remove_collection(const Request& r, const Target& t, co
   std::string body = "{\"kind\":\"" + t.info->kind + "List\",\"apiVersion\":\"" + t.info->group_version() +
                      "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(page->rv) + "\"},\"items\":[";
   bool first = true;
+  const DeleteRequest request{*propagation, {}, {}, dry_run_of(r)};
   for (const EntryPtr& e : page->items) {
-    auto out = m_store.remove(*t.info, e->ns, e->name, *propagation);
+    auto out = m_store.remove(*t.info, e->ns, e->name, request);
     if (!out) continue;  // deleted meanwhile
     if (!first) body += ',';
     body += *out->entry->json;

@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "sim/admission.hpp"
 #include "sim/store.hpp"
 
 namespace ktape::sim {
@@ -32,6 +34,8 @@ struct Response {
   std::string body;
   // When set, the body instead of `body`: a stored object's JSON, sent without a copy.
   std::shared_ptr<const std::string> shared_body;
+  // Texts of `Warning: 299 - "..."` headers (unknown fields under fieldValidation=Warn...).
+  std::vector<std::string> warnings;
   const std::string& text() const { return shared_body ? *shared_body : body; }
 };
 
@@ -72,6 +76,7 @@ class Api {
   Response handle_docs(const Request& request);
   Response list(const Request& request, const Target& target, const ListFilter& filter);
   ApiResult<Response> write(const Request& request, const Target& target);
+  ApiResult<Response> create(const Request& request, const Target& target, formats::Value object);
   ApiResult<Response> remove(const Request& request, const Target& target);
   // GET, PUT and PATCH of .../scale (autoscaling/v1 Scale) of the built-in scalable resources.
   ApiResult<Response> scale(const Request& request, const Target& target);

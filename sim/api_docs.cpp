@@ -130,7 +130,7 @@ Response Api::handle_docs(const Request& r) {
   // An empty protobuf message is a valid (empty) OpenAPI v2 document: kubectl's client-side
   // validation then knows no schema and accepts every object.
   if (p == "/openapi/v2")
-    return Response{200, "application/com.github.proto-openapi.spec.v2@v1.0+protobuf", ""};
+    return Response{200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", ""};
   if (p == "/openapi/v3") return json(openapi_root(served));
   if (p.starts_with("/openapi/v3/")) return json(openapi_group_version(served, p.substr(12)));
   return error_response(err_unknown_resource());

@@ -1,5 +1,8 @@
 #include "sim/selector.hpp"
 
+#include <map>
+#include <set>
+
 namespace ktape::sim {
 
 using formats::split_selector;
@@ -29,6 +32,40 @@ ApiResult<FieldSelector> FieldSelector::parse(std::string_view text) {
     s.m_requirements.push_back(std::move(r));
   }
   return s;
+}
+
+ApiResult<void> check_field_selector(std::string_view group, std::string_view resource,
+                                     const FieldSelector& fields) {
+  // kubernetes pkg/registry/*/strategy.go GetAttrs / AddFieldLabelConversionFunc (1.32).
+  static const std::map<std::string, std::set<std::string>, std::less<>> extra = {
+      {"/pods",
+       {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+        "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"}},
+      {"/secrets", {"type"}},
+      {"/namespaces", {"status.phase"}},
+      {"/nodes", {"spec.unschedulable"}},
+      {"/replicationcontrollers", {"status.replicas"}},
+      {"/services", {"spec.clusterIP", "spec.type"}},
+      {"/events",
+       {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+        "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+        "reportingComponent", "source", "type"}},
+      {"apps/replicasets", {"status.replicas"}},
+      {"batch/jobs", {"status.successful"}},
+      {"certificates.k8s.io/certificatesigningrequests", {"spec.signerName"}},
+  };
+  std::string key = std::string(group) + "/" + std::string(resource);
+  auto it = extra.find(key);
+  for (const auto& r : fields.requirements()) {
+    if (r.path == "metadata.name" || r.path == "metadata.namespace") continue;
+    if (it == extra.end())
+      return tl::unexpected(err_bad_request(
+          "\"" + r.path +
+          "\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""));
+    if (!it->second.count(r.path))
+      return tl::unexpected(err_bad_request("field label not supported: " + r.path));
+  }
+  return {};
 }
 
 }  // namespace ktape::sim

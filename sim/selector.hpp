@@ -32,4 +32,10 @@ class FieldSelector {
   std::vector<Requirement> m_requirements;
 };
 
+// The fields a resource can be selected by, as the real registry declares them: metadata.name
+// and metadata.namespace everywhere, plus per-resource ones (Pods' spec.nodeName, status.phase...).
+// An error (400) names the first field outside them in the real server's words.
+ApiResult<void> check_field_selector(std::string_view group, std::string_view resource,
+                                     const FieldSelector& fields);
+
 }  // namespace ktape::sim

@@ -61,7 +61,8 @@ class ServerImpl {
  public:
   explicit ServerImpl(ServerOptions options)
       : m_options(std::move(options)),
-        m_store(StoreOptions{m_options.watch_history, m_options.garbage_collector}),
+        m_store(StoreOptions{m_options.watch_history, m_options.garbage_collector,
+                             m_options.content_controllers}),
         m_api(m_store, ApiOptions{m_options.max_body_bytes, detail::now_rfc3339()}),
         m_acceptor(m_ioc) {
     // Several hubs (one thread each) share the watch streams, so that sending uses every core.
@@ -348,6 +349,11 @@ bool ServerImpl::send(Stream& stream, Connection& c, const Response& response, b
   head += std::string_view(http::obsolete_reason(status).data(), http::obsolete_reason(status).size());
   head += "\r\nContent-Type: ";
   head += response.content_type;
+  for (const std::string& warning : response.warnings) {
+    head += "\r\nWarning: 299 - \"";
+    head += warning;
+    head += '"';
+  }
   head += "\r\nCache-Control: no-cache, private\r\nContent-Length: ";
   head += std::to_string(body.size());
   head += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";

@@ -318,6 +318,19 @@ Store::Prepared Store::prepare(Value& object) {
   return p;
 }
 
+EntryPtr Store::preview(Value object, std::uint64_t rv) {
+  Value& meta = detail::metadata_of(object);
+  if (rv) {
+    meta.set("resourceVersion", std::to_string(rv));
+  } else {
+    meta.erase("resourceVersion");
+  }
+  auto e = make_entry(object);
+  e->rv = rv;
+  e->json = std::make_shared<const std::string>(formats::to_json(object));
+  return e;
+}
+
 EntryPtr Store::commit_put(Storage& s, Value object, EventType type, EntryPtr prev) {
   return commit_prepared(s, prepare(object), type, prev);
 }
@@ -367,6 +380,12 @@ EntryPtr Store::commit_remove(Storage& s, EntryPtr prev) {
     if (it != m_by_uid.end()) enqueue(it->second.first, it->second.second);
   }
   if (is_crds(s.info) && object) unregister_crd_locked(*object);
+  if (s.info.group.empty() && s.info.resource == "services" && object) {
+    m_allocator.release(*object);
+    std::lock_guard work(m_work_mu);
+    m_changed_services.insert(prev->key());
+    m_work_cv.notify_one();
+  }
   return gone;
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "formats/value.hpp"
+#include "sim/allocation.hpp"
 #include "sim/api_error.hpp"
 #include "sim/resources.hpp"
 #include "sim/selector.hpp"
@@ -81,6 +82,16 @@ struct ListPage {
 
 enum class Propagation { background, foreground, orphan };
 enum class Subresource { main, status };
+// dryRun=All: a write goes through every check and answers what it would store, but stores
+// nothing, emits no event and takes no resourceVersion.
+enum class DryRun { no, yes };
+
+struct DeleteRequest {
+  Propagation propagation = Propagation::background;
+  std::string precondition_uid;  // non-empty: must match the stored object's uid (409 Conflict)
+  std::string precondition_rv;   // non-empty: must match its resourceVersion (409 Conflict)
+  DryRun dry_run = DryRun::no;
+};
 
 struct DeleteOutcome {
   EntryPtr entry;        // the last state (removed) or the state now held by finalizers
@@ -90,6 +101,7 @@ struct DeleteOutcome {
 struct StoreOptions {
   std::size_t watch_history = 100000;  // events kept in the ring
   bool garbage_collector = true;       // run the owner-reference GC
+  bool content_controllers = false;    // default ServiceAccount, kube-root-ca.crt, Endpoints(Slices)
 };
 
 // What a watch gets when it starts: synthetic ADDED entries (for RV unset or "0") and the RV
@@ -111,6 +123,10 @@ struct WatchBatch {
   bool fell_behind = false;  // the ring moved past the cursor: the watch must end
   bool stopped = false;      // the store is shutting down
 };
+
+// What the server does to a new object once it has its uid, name and namespace, before it is
+// stored: defaulting, admission, validation and allocation (an error refuses the create).
+using Admit = std::function<ApiResult<void>(formats::Value& object)>;
 
 // A mutation of the stored object: receives the current object, returns the new one.
 using Mutator = std::function<ApiResult<formats::Value>(const formats::Value& current)>;
@@ -143,18 +159,20 @@ class Store {
                            const std::string& continue_token);
 
   // Create: validates the name, requires the namespace (404) not terminating (403), sets uid,
-  // creationTimestamp, generation and resourceVersion; AlreadyExists on a taken name.
-  ApiResult<EntryPtr> create(const ResourceInfo& info, const std::string& ns, formats::Value object);
+  // creationTimestamp, generation and resourceVersion; AlreadyExists on a taken name. With
+  // `dry_run` the answer has no resourceVersion and nothing is stored.
+  // `admit` (when set) runs after the server fields are set, without the lock.
+  ApiResult<EntryPtr> create(const ResourceInfo& info, const std::string& ns, formats::Value object,
+                             DryRun dry_run = DryRun::no, const Admit& admit = {});
   // Update through `mutate` (PUT: returns the body; PATCH: applies the patch). A resourceVersion
   // in the result that differs from the stored one is a 409 Conflict. Status semantics follow
-  // `sub`. A write that changes nothing stores nothing (no new RV, no event).
+  // `sub`. A write that changes nothing stores nothing (no new RV, no event). With `dry_run` the
+  // answer carries the stored resourceVersion and nothing is stored.
   ApiResult<EntryPtr> modify(const ResourceInfo& info, const std::string& ns, const std::string& name,
-                             Subresource sub, const Mutator& mutate);
-  // Delete with finalizers and propagation. `precondition_uid`/`precondition_rv` (non-empty)
-  // must match the stored object (409 Conflict).
+                             Subresource sub, const Mutator& mutate, DryRun dry_run = DryRun::no);
+  // Delete with finalizers and propagation, as `request` says.
   ApiResult<DeleteOutcome> remove(const ResourceInfo& info, const std::string& ns, const std::string& name,
-                                  Propagation propagation, const std::string& precondition_uid = {},
-                                  const std::string& precondition_rv = {});
+                                  const DeleteRequest& request);
 
   ApiResult<WatchStart> start_watch(const ResourceInfo& info, const ListFilter& filter,
                                     std::optional<std::uint64_t> from_rv);
@@ -171,6 +189,9 @@ class Store {
   std::uint64_t wait_past(std::uint64_t after, std::chrono::steady_clock::time_point deadline);
   // Up to `max` events after `after`, of every storage, in order.
   EventSlice events_after(std::uint64_t after, std::size_t max) const;
+
+  // The Services' ClusterIPs and NodePorts; what a removed Service held is released here.
+  ServiceAllocator& allocator() { return m_allocator; }
 
   std::uint64_t current_rv() const;
   std::size_t object_count() const;
@@ -200,6 +221,8 @@ class Store {
   };
   // Sets metadata.resourceVersion of `object` to "" (the hole).
   static Prepared prepare(formats::Value& object);
+  // An Entry for a dry-run answer: never stored; `rv` 0 leaves metadata.resourceVersion out.
+  static EntryPtr preview(formats::Value object, std::uint64_t rv);
 
   // Everything below is called with m_mu held exclusively.
   Storage* storage_locked(const ResourceInfo& info) const;
@@ -208,9 +231,10 @@ class Store {
   // Takes the next resourceVersion and stores `p` (from prepare()) with it.
   EntryPtr commit_prepared(Storage& s, Prepared p, EventType type, EntryPtr prev);
   EntryPtr commit_remove(Storage& s, EntryPtr prev);  // by value: callers pass map slots it erases
-  ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation);
+  ApiResult<DeleteOutcome> remove_locked(Storage& s, const std::string& key, Propagation propagation,
+                                         DryRun dry_run = DryRun::no);
   ApiResult<EntryPtr> modify_locked(Storage& s, const EntryPtr& current, Subresource sub,
-                                    const Mutator& mutate);
+                                    const Mutator& mutate, DryRun dry_run = DryRun::no);
   void publish_served_locked();  // m_served changed: a new m_served_index
   void register_crd_locked(const formats::Value& crd);
   void unregister_crd_locked(const formats::Value& crd);
@@ -223,10 +247,21 @@ class Store {
   // Controllers (controllers.cpp), on m_controller.
   void controller_loop();
   void gc_check_locked(const WorkItem& item);
-  bool finalize_namespace_locked(const std::string& ns);
+  // Deletes the content of Terminating namespace `ns`; removes the namespace (and returns true)
+  // once it is empty and `may_remove`.
+  bool finalize_namespace_locked(const std::string& ns, bool may_remove);
+  // The serviceaccount and root-ca-cert-publisher controllers: `default` and kube-root-ca.crt.
+  void populate_namespace_locked(const std::string& ns);
+  // The endpoints and endpointslice controllers: a Service with a selector gets its Endpoints
+  // and an EndpointSlice (no Pods run, so both stay empty); a removed Service loses its Endpoints.
+  void reconcile_endpoints_locked(const std::string& key);
+  void set_namespace_conditions_locked(const std::string& ns,
+                                       const std::map<std::string, std::size_t>& remaining,
+                                       const std::map<std::string, std::size_t>& finalizers);
   void set_finalizers_locked(Storage& s, const EntryPtr& entry, std::vector<std::string> finalizers);
 
   StoreOptions m_options;
+  ServiceAllocator m_allocator;
   mutable std::shared_mutex m_mu;
   std::condition_variable_any m_cv;  // new events, or stop
   std::uint64_t m_rv = 0;
@@ -250,8 +285,11 @@ class Store {
   std::mutex m_work_mu;
   std::condition_variable m_work_cv;
   std::deque<WorkItem> m_work;
-  std::set<std::string> m_terminating;  // namespaces the namespace controller is emptying
-  bool m_stopping = false;              // under m_work_mu
+  // Namespaces the namespace controller is emptying, with when their deletion began.
+  std::map<std::string, std::chrono::steady_clock::time_point> m_terminating;
+  std::set<std::string> m_new_namespaces;    // namespaces that need their default content
+  std::set<std::string> m_changed_services;  // "ns/name" of Services created or removed
+  bool m_stopping = false;                   // under m_work_mu
   std::atomic<bool> m_stopped{false};
   std::thread m_controller;
 };

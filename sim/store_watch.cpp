@@ -147,6 +147,7 @@ ApiResult<std::size_t> Store::restore(std::string_view text) {
       m_rv = std::max(saved, rv);
     }
     if (it->first == "apiextensions.k8s.io/customresourcedefinitions") register_crd_locked(object);
+    if (it->first == "/services") m_allocator.mark(object);
     ++count;
   }
   m_events.clear();

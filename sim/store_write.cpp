@@ -4,6 +4,7 @@
 #include "formats/json.hpp"
 #include "sim/object_util.hpp"
 #include "sim/store.hpp"
+#include "sim/strategy.hpp"
 
 namespace ktape::sim {
 
@@ -14,9 +15,6 @@ namespace {
 bool is_namespaces(const ResourceInfo& info) { return info.group.empty() && info.resource == "namespaces"; }
 bool is_crds(const ResourceInfo& info) {
   return info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions";
-}
-bool uses_generation(const ResourceInfo& info) {
-  return info.custom || (!info.group.empty() && info.has_status);
 }
 
 // Namespaces and services are DNS labels; everything else a DNS subdomain.
@@ -98,9 +96,23 @@ ApiResult<void> prepare_new(const ResourceInfo& info, Value& object) {
 
 }  // namespace
 
-ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& ns, Value object) {
+ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& ns, Value object,
+                                  DryRun dry_run, const Admit& admit) {
   if (!object.is_object()) return tl::unexpected(err_bad_request("the object provided is not a JSON object"));
   if (auto ok = prepare_new(info, object); !ok) return tl::unexpected(ok.error());
+  // The name is generated and the namespace set before admission, as the real server does.
+  Value& meta = detail::metadata_of(object);
+  const bool generated = detail::metadata_string(object, "name").empty();
+  const std::string prefix = generated ? detail::metadata_string(object, "generateName") : "";
+  if (generated) meta.set("name", prefix + detail::random_suffix());
+  if (info.namespaced) {
+    meta.set("namespace", ns);
+  } else {
+    meta.erase("namespace");
+  }
+  if (admit) {
+    if (auto ok = admit(object); !ok) return tl::unexpected(ok.error());
+  }
   if (is_crds(info)) {
     auto served = resources_from_crd(object);
     if (!served)
@@ -110,18 +122,9 @@ ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& n
   }
   // Everything but the checks against the stored state happens before the lock is taken: the
   // object is serialized once, with a hole for its resourceVersion.
-  Value& meta = detail::metadata_of(object);
-  std::string name = detail::metadata_string(object, "name");
-  if (info.namespaced) {
-    meta.set("namespace", ns);
-  } else {
-    meta.erase("namespace");
-  }
-  const std::string prefix = name.empty() ? detail::metadata_string(object, "generateName") : "";
   const std::string key_ns = info.namespaced ? ns : "";
   for (;;) {
-    std::string chosen = name.empty() ? prefix + detail::random_suffix() : name;
-    if (name.empty()) meta.set("name", chosen);
+    std::string name = detail::metadata_string(object, "name");
     Prepared p = prepare(object);
     std::unique_lock lock(m_mu);
     Storage* s = storage_locked(info);
@@ -132,12 +135,22 @@ ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& n
       if (it == nss->objects.end()) return tl::unexpected(err_not_found("namespaces", ns));
       if (it->second->deleting) return tl::unexpected(err_namespace_terminating(info.resource, name, ns));
     }
-    if (s->objects.count(key_ns + "/" + chosen)) {
-      if (name.empty()) continue;  // a generated name that is taken: another one
+    if (s->objects.count(key_ns + "/" + name)) {
+      if (generated) {  // a generated name that is taken: another one
+        detail::metadata_of(object).set("name", prefix + detail::random_suffix());
+        continue;
+      }
       return tl::unexpected(err_already_exists(info.resource, name));
     }
+    if (dry_run == DryRun::yes) return preview(std::move(object), 0);
     EntryPtr e = commit_prepared(*s, std::move(p), EventType::added, nullptr);
     if (is_crds(info)) register_crd_locked(*formats::parse_json(*e->json));
+    if (is_namespaces(info) || (info.group.empty() && info.resource == "services")) {
+      std::lock_guard work(m_work_mu);
+      (is_namespaces(info) ? m_new_namespaces : m_changed_services)
+          .insert(is_namespaces(info) ? name : e->key());
+      m_work_cv.notify_one();
+    }
     lock.unlock();
     notify();
     return e;
@@ -145,19 +158,19 @@ ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& n
 }
 
 ApiResult<EntryPtr> Store::modify(const ResourceInfo& info, const std::string& ns, const std::string& name,
-                                  Subresource sub, const Mutator& mutate) {
+                                  Subresource sub, const Mutator& mutate, DryRun dry_run) {
   std::unique_lock lock(m_mu);
   Storage* s = storage_locked(info);
   auto it = s ? s->objects.find((info.namespaced ? ns : "") + "/" + name) : decltype(s->objects.end()){};
   if (!s || it == s->objects.end()) return tl::unexpected(err_not_found(info.resource, name));
-  auto result = modify_locked(*s, it->second, sub, mutate);
+  auto result = modify_locked(*s, it->second, sub, mutate, dry_run);
   lock.unlock();
   notify();
   return result;
 }
 
 ApiResult<EntryPtr> Store::modify_locked(Storage& s, const EntryPtr& current, Subresource sub,
-                                         const Mutator& mutate) {
+                                         const Mutator& mutate, DryRun dry_run) {
   const ResourceInfo& info = s.info;
   auto cur = formats::parse_json(*current->json);
   if (!cur) return tl::unexpected(err_internal("stored object unreadable: " + cur.error().message));
@@ -195,6 +208,7 @@ ApiResult<EntryPtr> Store::modify_locked(Storage& s, const EntryPtr& current, Su
     if (!resources_from_crd(result))
       return tl::unexpected(err_invalid(info.kind, current->name, "spec", "invalid"));
   }
+  if (dry_run == DryRun::yes) return preview(std::move(result), current->rv);
   EntryPtr e = commit_put(s, std::move(result), EventType::modified, current);
   if (is_crds(info)) register_crd_locked(*formats::parse_json(*e->json));
   if (e->deleting && e->finalizers.empty() && !is_namespaces(info)) commit_remove(s, e);
@@ -202,24 +216,23 @@ ApiResult<EntryPtr> Store::modify_locked(Storage& s, const EntryPtr& current, Su
 }
 
 ApiResult<DeleteOutcome> Store::remove(const ResourceInfo& info, const std::string& ns,
-                                       const std::string& name, Propagation propagation,
-                                       const std::string& precondition_uid,
-                                       const std::string& precondition_rv) {
+                                       const std::string& name, const DeleteRequest& request) {
   std::unique_lock lock(m_mu);
   Storage* s = storage_locked(info);
   std::string key = (info.namespaced ? ns : "") + "/" + name;
   auto it = s ? s->objects.find(key) : decltype(s->objects.end()){};
   if (!s || it == s->objects.end()) return tl::unexpected(err_not_found(info.resource, name));
-  if ((!precondition_uid.empty() && precondition_uid != it->second->uid) ||
-      (!precondition_rv.empty() && precondition_rv != std::to_string(it->second->rv)))
+  if ((!request.precondition_uid.empty() && request.precondition_uid != it->second->uid) ||
+      (!request.precondition_rv.empty() && request.precondition_rv != std::to_string(it->second->rv)))
     return tl::unexpected(err_conflict(info.resource, name));
-  auto result = remove_locked(*s, key, propagation);
+  auto result = remove_locked(*s, key, request.propagation, request.dry_run);
   lock.unlock();
   notify();
   return result;
 }
 
-ApiResult<DeleteOutcome> Store::remove_locked(Storage& s, const std::string& key, Propagation propagation) {
+ApiResult<DeleteOutcome> Store::remove_locked(Storage& s, const std::string& key, Propagation propagation,
+                                              DryRun dry_run) {
   auto it = s.objects.find(key);
   if (it == s.objects.end())
     return tl::unexpected(err_not_found(s.info.resource, key.substr(key.find('/') + 1)));
@@ -231,19 +244,24 @@ ApiResult<DeleteOutcome> Store::remove_locked(Storage& s, const std::string& key
   };
   if (m_options.garbage_collector && propagation == Propagation::foreground) add("foregroundDeletion");
   if (m_options.garbage_collector && propagation == Propagation::orphan) add("orphan");
-  if (finalizers.empty() && !is_namespaces(s.info)) return DeleteOutcome{commit_remove(s, entry), true};
+  const bool dry = dry_run == DryRun::yes;
+  if (finalizers.empty() && !is_namespaces(s.info))
+    return DeleteOutcome{dry ? entry : commit_remove(s, entry), true};
   Value object = *formats::parse_json(*entry->json);
   Value& meta = detail::metadata_of(object);
   meta.set("deletionTimestamp", detail::now_rfc3339());
-  meta.set("deletionGracePeriodSeconds", 0);
+  if (!is_namespaces(s.info)) meta.set("deletionGracePeriodSeconds", 0);
   if (is_namespaces(s.info)) {
     object["status"].set("phase", "Terminating");
-    std::lock_guard lock(m_work_mu);
-    m_terminating.insert(entry->name);
   } else {
     formats::Array list;
     for (const auto& f : finalizers) list.emplace_back(f);
     meta.set("finalizers", std::move(list));
+  }
+  if (dry) return DeleteOutcome{preview(std::move(object), entry->rv), false};
+  if (is_namespaces(s.info)) {
+    std::lock_guard lock(m_work_mu);
+    m_terminating.emplace(entry->name, std::chrono::steady_clock::now());
   }
   EntryPtr e = commit_put(s, std::move(object), EventType::modified, entry);
   if (propagation == Propagation::foreground) enqueue_dependents(e->uid);

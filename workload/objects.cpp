@@ -52,6 +52,9 @@ Value pod_template(const std::string& app, const std::string& hash, const std::s
   t["spec"].set("containers", std::move(containers));
   t["spec"].set("restartPolicy", "Always");
   t["spec"].set("terminationGracePeriodSeconds", 30);
+  // The volumes the container mounts: a server validates that every mount names one.
+  t["spec"].set("volumes", parse(R"([{"name":"config","configMap":{"name":"settings","defaultMode":420}},
+    {"name":"kube-api-access","projected":{"defaultMode":420,"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}}]}}])"));
   return t;
 }
 

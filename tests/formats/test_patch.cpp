@@ -83,6 +83,9 @@ TEST_CASE("apply_json_patch runs every RFC 6902 operation") {
           j(R"({"a":{"b":[1,2,3]},"c":"x","m~n":3})"));
     CHECK(*apply_json_patch(doc, j(R"([{"op":"remove","path":"/a/b/0"}])")) ==
           j(R"({"a":{"b":[2,3]},"c":"x","k/l":1,"m~n":2})"));
+    // As kube-apiserver 1.32 does: replacing a missing member of an object adds it.
+    CHECK(*apply_json_patch(doc, j(R"([{"op":"replace","path":"/a/z","value":4}])")) ==
+          j(R"({"a":{"b":[1,2,3],"z":4},"c":"x","k/l":1,"m~n":2})"));
   }
   SUBCASE("move, copy and test") {
     CHECK(*apply_json_patch(doc, j(R"([{"op":"move","from":"/c","path":"/a/c"}])")) ==

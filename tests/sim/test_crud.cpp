@@ -120,7 +120,8 @@ TEST_CASE("a created object is stored as compact JSON with its own resourceVersi
   CHECK(obj.string_at({"data", "resourceVersion"}) == "mine");
   CHECK(obj.string_at({"data", "q"}) == "a\"b\\c\x01\n");
   CHECK(obj.string_at({"metadata", "annotations", "resourceVersion"}) == "x");
-  CHECK(formats::to_json(*obj.find("extra")) == R"([1,2.50,-3e2,{"metadata":{"resourceVersion":""}}])");
+  // A member no ConfigMap field has is dropped, as the real server's decoder drops it.
+  CHECK(obj.find("extra") == nullptr);
   Reply got = c.get(k_cms + "/exact");
   CHECK(got.body == created.body);
 }
@@ -140,7 +141,9 @@ TEST_CASE("list has the List kind, a resourceVersion and every item") {
 TEST_CASE("cluster-scoped and other groups are served") {
   Cluster c;
   std::string dep =
-      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":1}})";
+      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":1,)"
+      R"("selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},)"
+      R"("spec":{"containers":[{"name":"web","image":"nginx"}]}}}})";
   Reply r = c.post("/apis/apps/v1/namespaces/default/deployments", dep);
   REQUIRE(r.status == 201);
   CHECK(r.json().at({"metadata", "generation"})->as_int64() == 1);

@@ -174,7 +174,8 @@ TEST_CASE("kubectl: delete cascades through ownerReferences; namespaces delete t
   std::string rs =
       R"({"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-1","ownerReferences":[{"apiVersion":"apps/v1","kind":"Deployment","name":"web","uid":")" +
       std::string(dep.string_at({"metadata", "uid"})) +
-      R"(","controller":true,"blockOwnerDeletion":true}]},"spec":{"selector":{"matchLabels":{"app":"web"}}}})";
+      R"(","controller":true,"blockOwnerDeletion":true}]},"spec":{"selector":{"matchLabels":{"app":"web"}},)"
+      R"("template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx"}]}}}})";
   REQUIRE(c.post("/apis/apps/v1/namespaces/shop/replicasets", rs).status == 201);
   Run del = kubectl("delete deployment web -n shop");
   INFO(del.output);
