@@ -84,14 +84,16 @@ bool resolve_int(std::string_view s, std::string& out) {
     for (char c : s) {
       if (!is_digit(c)) return false;
     }
-    out = (negative && s != "0") ? "-" + std::string(s) : std::string(s);
+    out.clear();
+    if (negative && s != "0") out += '-';
+    out.append(s);
     return true;
   }
   std::uint64_t v = 0;
   if (!parse_radix(s, base, v)) return false;
   if (negative) {
     if (v > (std::uint64_t{1} << 63)) return false;
-    out = v == 0 ? "0" : "-" + std::to_string(v);
+    out = v == 0 ? std::string("0") : std::string("-").append(std::to_string(v));
   } else {
     if (has_sign && v > static_cast<std::uint64_t>(INT64_MAX)) return false;  // ParseUint takes no sign
     out = std::to_string(v);
@@ -131,7 +133,10 @@ bool resolve_float(std::string_view s, std::string& out) {
   }
   while (int_part.size() > 1 && int_part[0] == '0') int_part.remove_prefix(1);
   text += int_part.empty() ? "0" : std::string(int_part);
-  if (has_dot) text += "." + (frac_part.empty() ? std::string("0") : std::string(frac_part));
+  if (has_dot) {
+    text += '.';
+    text += frac_part.empty() ? std::string_view("0") : frac_part;
+  }
   text += exponent;
   if (std::isinf(std::strtod(text.c_str(), nullptr))) return false;
   out = std::move(text);

@@ -26,7 +26,8 @@ std::vector<OwnerCensus::Unresolved> OwnerCensus::unresolved() const {
 void OwnerCensus::refer(OwnerRef owner, std::string_view referrer) {
   ++m_references;
   // References without a UID are told apart by what they name instead.
-  std::string key = owner.uid.empty() ? "\n" + describe(owner) : owner.uid;
+  std::string key = owner.uid;
+  if (key.empty()) key.append("\n").append(describe(owner));
   auto [it, inserted] = m_position.emplace(std::move(key), m_referred.size());
   if (inserted) m_referred.push_back(Unresolved{std::move(owner), std::string(referrer), 0});
   ++m_referred[it->second].references;

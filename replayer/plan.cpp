@@ -63,7 +63,7 @@ std::string plan_create(Run& run, const kube::ApiResource& resource, const forma
   std::string there = existing(run, resource, object);
   if (!there.empty() && there.front() != '(') return plan_skip(at ? format_offset(*at) : "", label, there);
   std::string plan = prefix + "create " + label + (there.empty() ? "" : " " + there);
-  for (const auto& ref : ownerref::owner_refs_of(object)) plan += "\n" + owner_line(run, ref, at);
+  for (const auto& ref : ownerref::owner_refs_of(object)) plan.append("\n").append(owner_line(run, ref, at));
   return plan;
 }
 

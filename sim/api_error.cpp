@@ -26,7 +26,12 @@ bool is_label(std::string_view s) {
   return true;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.append("\"").append(s).append("\"");
+  return out;
+}
 
 }  // namespace
 

@@ -105,7 +105,10 @@ std::optional<std::string> check_cron_schedule(std::string_view schedule) {
   }
   if (fields.size() != 5) {
     std::string list;
-    for (auto f : fields) list += (list.empty() ? "" : " ") + std::string(f);
+    for (auto f : fields) {
+      if (!list.empty()) list += ' ';
+      list.append(f);
+    }
     return "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": [" + list + "]";
   }
   static const std::array<Bounds, 5> bounds = {

@@ -136,7 +136,9 @@ ApiResult<std::size_t> Store::restore(std::string_view text) {
                               std::string(doc->string_at({"resource"})));
     if (it == m_storages.end()) continue;  // a custom resource whose CRD is gone
     const Value& object = *doc->find("object");
-    std::uint64_t rv = std::stoull("0" + detail::metadata_string(object, "resourceVersion"));
+    std::string rv_text = "0";
+    rv_text.append(detail::metadata_string(object, "resourceVersion"));
+    std::uint64_t rv = std::stoull(rv_text);
     {
       // Index through a put at the object's own resourceVersion, then keep the counter at the
       // highest one seen.

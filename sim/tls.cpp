@@ -62,7 +62,8 @@ Result<std::string> subject_alt_names(const std::vector<std::string>& hosts) {
     if (!is_ip(h) && !is_dns_name(h))
       return fail(ErrorKind::invalid,
                   "TLS material: host \"" + h + "\" is neither an IP address nor a DNS name");
-    out += (out.empty() ? "" : ",") + std::string(is_ip(h) ? "IP:" : "DNS:") + h;
+    if (!out.empty()) out += ',';
+    out.append(is_ip(h) ? "IP:" : "DNS:").append(h);
   }
   return out;
 }

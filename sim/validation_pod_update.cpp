@@ -97,7 +97,7 @@ std::string go_nested(const Value& v) {
 std::string go_field(const SpecField& f, const Value* v) {
   if (f.shape == Shape::string) return go_quote(v && v->is_string() ? v->as_string() : "");
   if (!v || v->is_null()) return "nil";
-  if (f.shape == Shape::pointer) return "&" + go_nested(*v);
+  if (f.shape == Shape::pointer) return std::string("&").append(go_nested(*v));
   return go_nested(*v);
 }
 
