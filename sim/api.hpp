@@ -52,7 +52,7 @@ struct WatchPlan {
 };
 
 struct ApiOptions {
-  std::size_t max_body_bytes = 3 * 1024 * 1024;  // checked by the server; reported in 413s
+  std::size_t max_body_bytes = std::size_t{3} * 1024 * 1024;  // checked by the server; reported in 413s
   std::string start_time;                        // RFC3339, for /ktape/v1/stats
 };
 

@@ -40,10 +40,10 @@ namespace {
 
 // Bytes handed to one send call at most (Asio's default is 64 KB: a watch chunk of 256 KB took
 // four calls).
-constexpr std::size_t k_max_send_bytes = 1024 * 1024;
+constexpr std::size_t k_max_send_bytes = std::size_t{1024} * 1024;
 constexpr char k_state_file[] = "state.jsonl";
 // A connection reads up to this much per system call (most requests in one).
-constexpr std::size_t k_read_buffer_bytes = 16 * 1024;
+constexpr std::size_t k_read_buffer_bytes = std::size_t{16} * 1024;
 
 std::int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
 

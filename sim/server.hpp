@@ -29,7 +29,7 @@ struct ServerOptions {
   // `ktape cluster` turns them on.
   bool content_controllers = false;
   std::size_t watch_history = 100000;            // events kept; a watch from an older RV -> 410 Expired
-  std::size_t max_body_bytes = 3 * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
+  std::size_t max_body_bytes = std::size_t{3} * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
   unsigned threads = 2;  // watch-writing threads (hubs); every connection also has its own thread
   // A client that takes not a single byte of an answer or a watch stream for this long is
   // disconnected (a watcher that never reads), so that its thread and queued events are freed.

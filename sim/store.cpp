@@ -304,7 +304,7 @@ Store::Prepared Store::prepare(Value& object) {
   // The text is written into a buffer each thread reuses, then copied to a string of its exact
   // size plus room for the digits: no doubling on the way, no slack kept for the object's life.
   constexpr std::size_t k_rv_digits = 20;              // std::uint64_t's most
-  constexpr std::size_t k_scratch_kept = 1024 * 1024;  // a larger buffer is freed after use
+  constexpr std::size_t k_scratch_kept = std::size_t{1024} * 1024;  // a larger buffer is freed after use
   thread_local std::string scratch;
   detail::metadata_of(object).set("resourceVersion", "");
   Prepared p;

@@ -25,10 +25,10 @@ std::string human_duration(long long seconds) {
   if (hours < 8) return two(hours, "h", minutes % 60, "m");
   if (hours < 48) return std::to_string(hours) + "h";
   long long days = hours / 24;
-  if (hours < 24 * 8) return two(days, "d", hours % 24, "h");
-  if (hours < 24 * 365 * 2) return std::to_string(days) + "d";
+  if (hours < 24LL * 8) return two(days, "d", hours % 24, "h");
+  if (hours < 24LL * 365 * 2) return std::to_string(days) + "d";
   long long years = days / 365;
-  if (hours < 24 * 365 * 8) return two(years, "y", days % 365, "d");
+  if (hours < 24LL * 365 * 8) return two(years, "y", days % 365, "d");
   return std::to_string(years) + "y";
 }
 

@@ -28,7 +28,7 @@ constexpr auto k_wait_tick = std::chrono::milliseconds(500);
 // Events read from the ring at a time.
 constexpr std::size_t k_fetch_max = 4096;
 // One chunk carries about this much (the initial events are formatted this much at a time).
-constexpr std::size_t k_chunk_bytes = 256 * 1024;
+constexpr std::size_t k_chunk_bytes = std::size_t{256} * 1024;
 constexpr std::string_view k_crlf = "\r\n";
 constexpr std::string_view k_last_chunk = "0\r\n\r\n";
 
