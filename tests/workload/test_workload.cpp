@@ -99,13 +99,34 @@ std::uint64_t total(const WorkloadStats& stats) {
   return n;
 }
 
-// What the same seed must reproduce: names, specs and data (uids and timestamps differ per cluster).
+// Drops what the server allocates per cluster inside a spec: Service IPs, and the service-account
+// token volume (and its mounts) whose name has a random suffix.
+void drop_allocated(Value& spec) {
+  spec.erase("clusterIP");
+  spec.erase("clusterIPs");
+  auto generated = [](const Value& v) { return v.string_at({"name"}).starts_with("kube-api-access-"); };
+  auto prune = [&](Value* list) {
+    if (list == nullptr || !list->is_array()) return;
+    auto& items = list->as_array();
+    std::erase_if(items, generated);
+  };
+  prune(spec.find("volumes"));
+  for (const char* containers : {"containers", "initContainers"}) {
+    Value* list = spec.find(containers);
+    if (list == nullptr || !list->is_array()) continue;
+    for (auto& c : list->as_array()) prune(c.find("volumeMounts"));
+  }
+}
+
+// What the same seed must reproduce: names, specs and data (uids, timestamps and allocated values
+// differ per cluster).
 std::map<std::string, std::string> content(const Objects& objects) {
   std::map<std::string, std::string> out;
   for (const auto& [key, value] : objects) {
     Value kept = Value::object();
     for (const char* field : {"spec", "data"})
       if (const Value* v = value.find(field)) kept.set(field, *v);
+    if (Value* spec = kept.find("spec"); spec != nullptr && spec->is_object()) drop_allocated(*spec);
     if (const Value* labels = value.at({"metadata", "labels"})) kept.set("labels", *labels);
     out[key] = formats::to_json(kept);
   }
