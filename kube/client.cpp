@@ -261,7 +261,7 @@ Result<std::unique_ptr<Client>> Client::create(RestConfig config, ClientOptions 
   transport_options.client_key_pem = config.client_key_pem;
   transport_options.proxy_url = config.proxy_url;
   transport_options.connect_timeout = options.connect_timeout;
-  auto transport = Transport::create(std::move(transport_options));
+  auto transport = Transport::create(transport_options);
   if (!transport) return fail(transport.error());
   auto impl = std::make_unique<Impl>(std::move(config), std::move(options), std::move(*transport));
   return std::unique_ptr<Client>(new Client(std::move(impl)));

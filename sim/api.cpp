@@ -461,8 +461,10 @@ std::string selector_string(const Value& object) {
         std::sort(sorted.begin(), sorted.end());
         for (const auto& v : sorted) values += (values.empty() ? "" : ",") + v;
       }
-      if (op == "In") requirements.emplace_back(key, key + " in (" + values + ")");
-      if (op == "NotIn") requirements.emplace_back(key, key + " notin (" + values + ")");
+      if (op == "In")
+        requirements.emplace_back(key, std::string(key).append(" in (").append(values).append(")"));
+      if (op == "NotIn")
+        requirements.emplace_back(key, std::string(key).append(" notin (").append(values).append(")"));
       if (op == "Exists") requirements.emplace_back(key, key);
       if (op == "DoesNotExist") requirements.emplace_back(key, "!" + key);
     }

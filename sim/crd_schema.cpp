@@ -42,14 +42,14 @@ void walk(const Value& schema, Value& v, const std::string& path, std::vector<st
     if (!sub && extra && extra->is_object()) sub = extra;
     if (!sub) {
       if (!keep_unknown && (props || extra)) {
-        pruned.push_back(path + "." + key);
+        pruned.push_back(std::string(path).append(".").append(key));
         members.erase(members.begin() + static_cast<std::ptrdiff_t>(i));
         continue;
       }
       ++i;
       continue;
     }
-    walk(*sub, members[i].value, path + "." + key, pruned, false);
+    walk(*sub, members[i].value, std::string(path).append(".").append(key), pruned, false);
     ++i;
   }
 }

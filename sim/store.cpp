@@ -303,7 +303,7 @@ ApiResult<ListPage> Store::list(const ResourceInfo& info, const ListFilter& filt
 Store::Prepared Store::prepare(Value& object) {
   // The text is written into a buffer each thread reuses, then copied to a string of its exact
   // size plus room for the digits: no doubling on the way, no slack kept for the object's life.
-  constexpr std::size_t k_rv_digits = 20;              // std::uint64_t's most
+  constexpr std::size_t k_rv_digits = 20;                           // std::uint64_t's most
   constexpr std::size_t k_scratch_kept = std::size_t{1024} * 1024;  // a larger buffer is freed after use
   thread_local std::string scratch;
   detail::metadata_of(object).set("resourceVersion", "");
@@ -331,10 +331,14 @@ EntryPtr Store::preview(Value object, std::uint64_t rv) {
   return e;
 }
 
+// `prev` is taken by value here and below: callers pass the map slot that the commit overwrites or
+// erases, so a reference would change under the commit.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 EntryPtr Store::commit_put(Storage& s, Value object, EventType type, EntryPtr prev) {
-  return commit_prepared(s, prepare(object), type, prev);
+  return commit_prepared(s, prepare(object), type, std::move(prev));
 }
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): see commit_put
 EntryPtr Store::commit_prepared(Storage& s, Prepared p, EventType type, EntryPtr prev) {
   ++m_rv;
   char digits[24];
@@ -357,6 +361,7 @@ EntryPtr Store::commit_prepared(Storage& s, Prepared p, EventType type, EntryPtr
   return e;
 }
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): see commit_put
 EntryPtr Store::commit_remove(Storage& s, EntryPtr prev) {
   ++m_rv;
   auto object = formats::parse_json(*prev->json);

@@ -135,7 +135,7 @@ ApiResult<EntryPtr> Store::create(const ResourceInfo& info, const std::string& n
       if (it == nss->objects.end()) return tl::unexpected(err_not_found("namespaces", ns));
       if (it->second->deleting) return tl::unexpected(err_namespace_terminating(info.resource, name, ns));
     }
-    if (s->objects.count(key_ns + "/" + name)) {
+    if (s->objects.count(std::string(key_ns).append("/").append(name))) {
       if (generated) {  // a generated name that is taken: another one
         detail::metadata_of(object).set("name", prefix + detail::random_suffix());
         continue;

@@ -79,14 +79,15 @@ std::string label_selector(const Value* selector) {
       if (v.is_string()) values.push_back(v.as_string());
     std::sort(values.begin(), values.end());
     std::string set = "(" + join(values, ",", "") + ")";
-    if (op == "In") parts.emplace_back(key, key + " in " + set);
-    if (op == "NotIn") parts.emplace_back(key, key + " notin " + set);
+    if (op == "In") parts.emplace_back(key, std::string(key).append(" in ").append(set));
+    if (op == "NotIn") parts.emplace_back(key, std::string(key).append(" notin ").append(set));
     if (op == "Exists") parts.emplace_back(key, key);
     if (op == "DoesNotExist") parts.emplace_back(key, "!" + key);
   }
   std::stable_sort(parts.begin(), parts.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> texts;
+  texts.reserve(parts.size());
   for (auto& p : parts) texts.push_back(std::move(p.second));
   return join(texts, ",", "<none>");
 }
