@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-dev libconcurrentqueue-dev
   libcli11-dev doctest-dev libcpp-httplib-dev libexpected-dev zlib1g-dev libzstd-dev libssl-dev
   libbenchmark-dev
+  clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
 )
 # kubectl is the real client the end-to-end tests drive; Debian ships it as kubernetes-client.
