@@ -114,8 +114,11 @@ class Session {
                     formats::has_strategic_metadata(api.api_version(), api.kind),
                     api.qualified_name()};
     bool crd = is_crd(api);
+    // A CRD's change, and the end of the CRDs' (re)list, start a rediscovery: a CRD created between
+    // the first discovery and that list arrives as a listed object, not an event, and would
+    // otherwise leave its custom resources unrecorded for the whole session.
     auto emit = [this, crd](Record r) {
-      if (crd && r.kind == Record::Kind::event)
+      if (crd && r.kind != Record::Kind::snapshot_object)
         m_rediscover_at.store(stamp() + k_rediscovery_delay.count() * 1000000);
       m_pipeline->push(std::move(r));
     };
