@@ -143,6 +143,12 @@ bool Applier::on_existing(Creating& c) {
       break;
   }
   auto existing = m_client.get(c.resource, c.ns, c.object.string_at({"metadata", "name"}));
+  if (!existing && is_not_found(existing.error()) && !c.sent_again) {
+    // Deleted between the 409 and this read: the target's own controllers made it and removed it
+    // (a Service's Endpoints as the replay deletes the Service). Nothing is in the way any more.
+    c.sent_again = true;
+    return send_create(c);
+  }
   if (!existing) {
     failed(c.resource, "get existing " + c.label, existing.error());
     return false;

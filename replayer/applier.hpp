@@ -47,9 +47,10 @@ class Applier {
     const kube::ApiResource& resource;
     std::string ns;
     std::string old_uid;
-    std::string label;      // "apps/v1 Deployment shop/web"
-    formats::Value status;  // to write through /status after the create; null for none
-    formats::Value object;  // stripped and re-linked, ready to send
+    std::string label;        // "apps/v1 Deployment shop/web"
+    formats::Value status;    // to write through /status after the create; null for none
+    formats::Value object;    // stripped and re-linked, ready to send
+    bool sent_again = false;  // the create was sent once more after the existing object vanished
   };
   bool send_create(Creating& c);
   bool on_existing(Creating& c);

@@ -7,6 +7,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include <condition_variable>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -380,6 +381,55 @@ void plan_event(Run& run, const kube::ApiResource& resource, const formats::Reso
   run.plan(plan_create(run, resource, object, std::chrono::nanoseconds(event.duration_ns)));
 }
 
+TaskPtr make_task(Run& run, OwnerKeys& owner_keys, kube::ApiResource resource, formats::ResourcePatch event,
+                  std::string key) {
+  auto task = std::make_shared<Task>();
+  task->key = std::move(key);
+  task->owner_keys = owner_keys.update(task->key, event, resource);
+  if (resource.namespaced && !event.namespace_name.empty())
+    task->namespace_key = object_key("", "Namespace", "", event.namespace_name);
+  if (event.method == formats::Method::create) {
+    task->old_uid = std::string(ownerref::uid_of(event.template_value));
+    task->pending_owners = pending_owners(run, event.template_value);
+    task->label = describe(resource, event.namespace_name, event.name);
+  }
+  task->resource = std::move(resource);
+  task->event = std::move(event);
+  return task;
+}
+
+// After the create of a namespace: the snapshot objects that waited for it (run.awaiting_namespace),
+// as creates at the same recorded time, ordered after it by the Dispatcher.
+void submit_awaiting(Run& run, Dispatcher& dispatcher, OwnerKeys& owner_keys, const Task& created) {
+  const formats::ResourcePatch& e = created.event;
+  if (e.method != formats::Method::create || created.resource.kind != "Namespace" ||
+      !created.resource.group.empty())
+    return;
+  auto node = run.awaiting_namespace.extract(e.name);
+  if (!node) return;
+  std::set<std::string, std::less<>> uids;  // an owner among them is waited for, as a later create is
+  for (const auto& object : node.mapped()) uids.emplace(ownerref::uid_of(object));
+  for (auto& object : node.mapped()) {
+    auto resource = run.catalog.find_object(object);
+    if (!resource) continue;  // it was found when deferred; the catalog only grows
+    formats::ResourcePatch create;
+    create.resource = {resource->group, resource->version, resource->resource};
+    create.name = std::string(object.string_at({"metadata", "name"}));
+    create.namespace_name = e.name;
+    create.duration_ns = e.duration_ns;
+    create.template_value = std::move(object);
+    std::string key = object_key(resource->group, resource->kind, e.name, create.name);
+    bool selected = run.filter.snapshot_selected(*resource, create.template_value);
+    if (run.filter.has_labels()) run.labels.created(key, selected);
+    if (!selected) continue;
+    auto task = make_task(run, owner_keys, std::move(*resource), std::move(create), std::move(key));
+    for (auto& ref : ownerref::owner_refs_of(task->event.template_value))
+      if (uids.count(ref.uid) && !run.relinker.new_uid(ref.uid))
+        task->pending_owners.push_back(std::move(ref));
+    dispatcher.submit(task);
+  }
+}
+
 }  // namespace
 
 void run_events(Run& run, formats::RecordingReader& reader, std::optional<formats::RecordingEntry> first) {
@@ -427,21 +477,13 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
       plan_event(run, *resource, event);
       continue;
     }
-    auto task = std::make_shared<Task>();
-    if (!pacer.wait(recorded, task->due)) break;
+    std::optional<Schedule::TimePoint> due;
+    if (!pacer.wait(recorded, due)) break;
     pacer.dispatched();
-    task->key = std::move(key);
-    task->owner_keys = owner_keys.update(task->key, event, *resource);
-    if (resource->namespaced && !event.namespace_name.empty())
-      task->namespace_key = object_key("", "Namespace", "", event.namespace_name);
-    if (event.method == formats::Method::create) {
-      task->old_uid = std::string(ownerref::uid_of(event.template_value));
-      task->pending_owners = pending_owners(run, event.template_value);
-      task->label = describe(*resource, event.namespace_name, event.name);
-    }
-    task->resource = std::move(*resource);
-    task->event = std::move(entry->event);
+    auto task = make_task(run, owner_keys, std::move(*resource), std::move(entry->event), std::move(key));
+    task->due = due;
     dispatcher.submit(task);
+    submit_awaiting(run, dispatcher, owner_keys, *task);
   }
   dispatcher.finish();
   dispatcher.drain();

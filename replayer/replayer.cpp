@@ -78,6 +78,7 @@ Result<SummaryReport> replay(kube::Client& client, const ReplayOptions& options,
                               : std::string("events: replaying as fast as possible"));
     if (reader) run_events(run, *reader, std::move(first));  // else the file has no events
   }
+  if (!controls.stop) create_awaiting(run);
 
   SummaryReport report = run.summary.report();
   auto stats = run.relinker.stats();

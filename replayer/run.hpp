@@ -50,6 +50,12 @@ struct Run {
   Filter filter;
   const std::unordered_map<std::string, FileObject> creates;  // Preflight::creates
   LabelMemory labels;                                         // creates left out by -l
+  // Snapshot objects whose namespace neither the snapshot nor the target holds, by namespace
+  // name: a recorder lists each resource at its own moment, so an object listed a moment after
+  // its namespace was created is in the snapshot while its namespace is an event. They are
+  // created right after that namespace's create event (events.cpp), or at the end (failing as any
+  // create into a missing namespace does) when the file never creates it.
+  std::unordered_map<std::string, std::vector<formats::Value>> awaiting_namespace;
 };
 
 // --dry-run's plan (plan.cpp). "+1.234s": a recorded time as the plan shows it.
@@ -67,6 +73,8 @@ void parallel_for(std::size_t count, int concurrency, const std::function<void(s
 
 // The snapshot phase over the snapshot section's objects (already filtered).
 void run_snapshot(Run& run, std::vector<formats::Value> objects);
+// Creates the snapshot objects still awaiting a namespace that no event created (run.awaiting_namespace).
+void create_awaiting(Run& run);
 
 // The event phase: `first` (the event that ended the snapshot section, if any), then the rest of
 // `reader`. A read error is reported in the summary; what came before it has been applied.

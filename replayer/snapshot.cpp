@@ -2,6 +2,7 @@
 // layers, each layer with bounded concurrency.
 #include <atomic>
 #include <thread>
+#include <unordered_map>
 
 #include "ownerref/scheduler.hpp"
 #include "replayer/run.hpp"
@@ -72,7 +73,39 @@ void create_all(Run& run, std::vector<formats::Value>& objects, const std::vecto
     if (!plan.empty()) run.plan(plan);
 }
 
+// Moves out of `rest` (into run.awaiting_namespace) the objects whose namespace neither the
+// snapshot nor the target holds. A dry run plans them where they stand.
+void defer_until_namespace(Run& run, std::vector<formats::Value>& objects, std::vector<std::size_t>& rest,
+                           const std::vector<std::size_t>& namespaces) {
+  auto ns_resource = run.catalog.find({"", "v1", "namespaces"});
+  if (run.options.dry_run || !ns_resource) return;
+  std::unordered_map<std::string, bool> present;  // namespace name -> the snapshot or the target holds it
+  for (std::size_t i : namespaces) present[std::string(objects[i].string_at({"metadata", "name"}))] = true;
+  std::erase_if(rest, [&](std::size_t i) {
+    std::string ns(objects[i].string_at({"metadata", "namespace"}));
+    if (ns.empty()) return false;
+    auto [it, fresh] = present.try_emplace(ns, true);
+    if (fresh) {
+      auto got = run.client.get(*ns_resource, "", ns);
+      it->second = got || !is_not_found(got.error());
+    }
+    if (it->second) return false;
+    run.awaiting_namespace[ns].push_back(std::move(objects[i]));
+    return true;
+  });
+}
+
 }  // namespace
+
+void create_awaiting(Run& run) {
+  std::vector<formats::Value> left;
+  for (auto& [ns, objects] : run.awaiting_namespace)
+    for (auto& object : objects) left.push_back(std::move(object));
+  run.awaiting_namespace.clear();
+  std::vector<std::size_t> all(left.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  create_all(run, left, all);
+}
 
 void parallel_for(std::size_t count, int concurrency, const std::function<void(std::size_t)>& fn) {
   std::atomic<std::size_t> next{0};
@@ -104,6 +137,7 @@ void run_snapshot(Run& run, std::vector<formats::Value> objects) {
     run.plan("snapshot: " + std::to_string(objects.size()) + " objects");
   create_all(run, objects, namespaces);
   create_all(run, objects, crds);
+  defer_until_namespace(run, objects, rest, namespaces);
   std::vector<ownerref::Node> nodes;
   nodes.reserve(rest.size());
   for (std::size_t i : rest) nodes.push_back(ownerref::node_of(objects[i]));

@@ -15,7 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 std::string create_cm(const std::string& name, std::int64_t at, const std::string& owners = "") {
   return event_doc("", "configmaps", "demo", name, "create", at,
                    object_json("v1", "ConfigMap", "demo", name, "u-" + name, owners, R"("data":{"v":"1"})"));
@@ -83,6 +82,24 @@ TEST_CASE("applier: a create that meets an existing object follows --on-existing
     CHECK(r.target.stored(k_cms + "/web")->string_at({"data", "v"}) == "1");
     CHECK(report.by_resource["configmaps"].created == 2);
   }
+}
+
+TEST_CASE(
+    "applier: an existing object gone before it is read (the target's controller removed it) is created") {
+  // The target's own controllers made the object (a Service's Endpoints) and removed it again
+  // between the replay's create (409) and its read of what exists (404).
+  Replay r;
+  r.options.on_existing = OnExisting::skip;
+  r.target.script([](const Request& request) -> std::optional<Reply> {
+    if (request.line() != "POST " + k_cms || request.nth != 0) return std::nullopt;
+    return status_reply(409, "AlreadyExists", "configmaps \"web\" already exists");
+  });
+  SummaryReport report = r.run(namespace_doc("demo", "u-ns") + create_cm("web", 1 * k_ms));
+  CHECK(lines_on(r.target, k_cms + "/web") == std::vector<std::string>{"GET 404"});
+  CHECK(lines_on(r.target, k_cms) == std::vector<std::string>{"POST 409", "POST 201"});
+  CHECK(r.target.stored(k_cms + "/web")->string_at({"data", "v"}) == "1");
+  CHECK(report.by_resource["configmaps"].created == 1);
+  CHECK(report.totals.failed == 0);
 }
 
 TEST_CASE("applier: a 409 Conflict on update is retried with the fresh resourceVersion") {

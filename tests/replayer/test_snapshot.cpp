@@ -14,7 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 // The arrival order of the first `method` request on `path`.
 std::size_t index_of(const std::vector<Request>& requests, const std::string& method,
                      const std::string& path) {
@@ -113,4 +112,37 @@ TEST_CASE("snapshot: an ownership cycle is reported, its objects are still creat
   for (const auto& p : report->problems) problems += p + "\n";
   CHECK(problems.find("cycle") != std::string::npos);
   CHECK(report->by_resource["configmaps"].created == 2);
+}
+
+TEST_CASE("snapshot: an object whose namespace the file creates only as an event waits for that create") {
+  // A recorder lists each resource at its own moment: a ConfigMap and its owned child listed just
+  // after their namespace was created sit in the snapshot, the namespace among the events.
+  Replay r;
+  r.options.force =
+      true;  // past the pre-flight's "namespace nowhere is neither in the file nor in the target"
+  std::string file;
+  file += snapshot_doc(object_json("v1", "ConfigMap", "late", "early-listed", "u-cm"));
+  file += snapshot_doc(object_json("v1", "ConfigMap", "late", "child", "u-child",
+                                   owner_json("v1", "ConfigMap", "early-listed", "u-cm")));
+  file += snapshot_doc(object_json("v1", "ConfigMap", "nowhere", "orphan", "u-orphan"));
+  file += event_doc("", "namespaces", "", "late", "create", 1000000,
+                    object_json("v1", "Namespace", "", "late", "u-late"));
+  SummaryReport report = r.run(file);
+  auto requests = r.target.requests();
+
+  std::size_t ns = index_of(requests, "POST", "/api/v1/namespaces");
+  std::size_t cm = index_of(requests, "POST", "/api/v1/namespaces/late/configmaps");
+  CHECK(cm > ns);
+  CHECK(at(requests, cm).arrived >= at(requests, ns).answered);
+  CHECK(report.totals.created == 3);
+  // The child is re-linked to its owner's new UID, created first.
+  auto child = std::find_if(requests.begin(), requests.end(), [](const Request& q) {
+    return q.method == "POST" && q.string_at({"metadata", "name"}) == "child";
+  });
+  REQUIRE(child != requests.end());
+  CHECK(child->owner_uid() == "new-early-listed");
+  // A namespace that nothing creates: the object is tried at the end and fails as before.
+  CHECK(report.totals.failed == 1);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].find("nowhere") != std::string::npos);
 }
