@@ -2,15 +2,20 @@
 #include "store/verify.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "formats/recording.hpp"
 #include "formats/time.hpp"
 #include "store/digest.hpp"
 #include "store/state.hpp"
+#include "store/take_event.hpp"
 #include "store/verify_source.hpp"
 
 namespace ktape::store {
@@ -166,7 +171,7 @@ void Checker::on_object(Document doc) {
 void Checker::on_event(Document doc) {
   ++m_report.events;
   if (m_events_start == 0) m_events_start = doc.number;
-  auto event = formats::parse_resource_patch(doc.value);
+  auto event = take_resource_patch(doc.value);
   if (!event) {
     add(Severity::error, "fields", doc.number, doc.line, event.error().message);
     return;
@@ -287,6 +292,78 @@ void Checker::finish() {
                                             " more " + check + " findings"});
 }
 
+// ResumableDocuments read ahead on a thread owned here (joined by the destructor, which stops it
+// early when the consumer leaves first), through a queue of at most k_pipe_depth batches.
+class DocumentPipe {
+ public:
+  explicit DocumentPipe(ResumableDocuments documents)
+      : m_documents(std::move(documents)), m_thread([this] { produce(); }) {}
+  ~DocumentPipe() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_changed.notify_all();
+    m_thread.join();
+  }
+  DocumentPipe(const DocumentPipe&) = delete;
+  DocumentPipe& operator=(const DocumentPipe&) = delete;
+
+  // The next item in file order; nullopt at the end.
+  std::optional<ResumableDocuments::Item> next() {
+    if (m_current.empty()) {
+      std::unique_lock lock(m_mutex);
+      m_changed.wait(lock, [&] { return !m_batches.empty() || m_done; });
+      if (m_batches.empty()) return std::nullopt;
+      m_current = std::move(m_batches.front());
+      m_batches.pop_front();
+      m_changed.notify_all();
+      std::reverse(m_current.begin(), m_current.end());
+    }
+    auto item = std::move(m_current.back());
+    m_current.pop_back();
+    return item;
+  }
+
+ private:
+  // Items handed over at a time (fewer lock round trips), and batches queued at most: memory
+  // stays at a few hundred documents.
+  static constexpr std::size_t k_batch = 64;
+  static constexpr std::size_t k_pipe_depth = 4;
+
+  void produce() {
+    bool more = true;
+    while (more) {
+      std::vector<ResumableDocuments::Item> batch;
+      while (batch.size() < k_batch) {
+        auto item = m_documents.next();
+        if (!item) {
+          more = false;
+          break;
+        }
+        batch.push_back(std::move(*item));
+      }
+      std::unique_lock lock(m_mutex);
+      m_changed.wait(lock, [&] { return m_batches.size() < k_pipe_depth || m_stop; });
+      if (m_stop) return;
+      if (!batch.empty()) m_batches.push_back(std::move(batch));
+      m_changed.notify_all();
+    }
+    std::lock_guard lock(m_mutex);
+    m_done = true;
+    m_changed.notify_all();
+  }
+
+  ResumableDocuments m_documents;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::deque<std::vector<ResumableDocuments::Item>> m_batches;
+  bool m_done = false;
+  bool m_stop = false;
+  std::vector<ResumableDocuments::Item> m_current;  // the consumer's batch, reversed
+  std::thread m_thread;                             // last: starts after every member above
+};
+
 void check_integrity(VerifyReport& report, Checker& checker) {
   auto integrity = verify_sidecar(report.path);
   if (!integrity) {
@@ -324,7 +401,10 @@ VerifyReport verify_recording(const std::string& path, const VerifyOptions& opti
     return report;
   }
   check_integrity(report, checker);
-  while (auto item = documents->next()) {
+  // Documents are read on a thread of their own while this one checks them: checking (applying
+  // every patch to a copy of its object) costs about what parsing does, and they overlap.
+  DocumentPipe pipe(std::move(*documents));
+  while (auto item = pipe.next()) {
     if (auto* doc = std::get_if<Document>(&*item))
       checker.on_document(std::move(*doc));
     else
