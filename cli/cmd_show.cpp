@@ -13,6 +13,7 @@
 #include "formats/yaml.hpp"
 #include "store/show.hpp"
 #include "store/show_format.hpp"
+#include "store/show_html.hpp"
 
 namespace ktape::cli {
 namespace {
@@ -24,6 +25,7 @@ struct ShowFlags {
   std::chrono::nanoseconds at{0};  // --at, when given
   CLI::Option* at_option = nullptr;
   std::string output = "text";  // -o text|json|yaml
+  std::string html;             // --html OUT.html: write the page instead
 };
 
 int print(const formats::Value& value, const std::string& text, const std::string& output) {
@@ -72,6 +74,14 @@ int show_object(const ShowFlags& f, std::optional<std::int64_t> at) {
 int run_show(const ShowFlags& f) {
   std::optional<std::int64_t> at;
   if (f.at_option != nullptr && f.at_option->count() > 0) at = f.at.count();
+  if (!f.html.empty()) {
+    auto written = store::write_html(f.path, f.html);
+    if (!written)
+      std::fprintf(stderr, "ktape: %s\n", written.error().message.c_str());
+    else
+      std::fprintf(stderr, "wrote %s\n", f.html.c_str());
+    return written ? 0 : 1;
+  }
   if (!f.object.empty()) return show_object(f, at);
   if (at) {
     auto state = store::read_state_at(f.path, *at);
@@ -103,6 +113,8 @@ void add_show(CLI::App& app) {
                                          "The state at this recorded time (90s, 5m) from the start");
   cmd->add_option("-o,--output", flags->output, "Output format")
       ->check(CLI::IsMember({"text", "json", "yaml"}));
+  cmd->add_option("--html", flags->html,
+                  "Write a self-contained page (inline SVG, no network) of the recording to this file");
   cmd->callback([flags] { set_exit_code(run_show(*flags)); });
 }
 
