@@ -15,7 +15,7 @@ inline constexpr std::string_view k_html_head = R"HTML(<!DOCTYPE html>
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #1d2330; background: #fafbfc; }
 h1 { font-size: 18px; margin: 0 0 6px; }
 h2 { font-size: 15px; margin: 18px 0 6px; }
-table.meta td { padding: 1px 12px 1px 0; vertical-align: top; }
+table.meta td { padding: 1px 12px 1px 0; vertical-align: top; overflow-wrap: anywhere; }
 .error { color: #b00020; font-weight: 600; }
 svg text { font: 11px system-ui, sans-serif; fill: #1d2330; }
 .group { font-weight: 600; }
