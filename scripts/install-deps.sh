@@ -10,6 +10,7 @@ packages=(
   libbenchmark-dev
   clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
+  chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it
 )
 # kubectl is the real client the end-to-end tests drive; Debian ships it as kubernetes-client.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)

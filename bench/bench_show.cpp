@@ -1,0 +1,124 @@
+// `ktape show` and `ktape verify` against the document reader's own speed, in one run
+// (README: Performance: show and verify). The target: both read at >= 80% of the reader's MB/s.
+//   build/bench/bench_show --benchmark_min_time=1
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "formats/json.hpp"
+#include "formats/reader.hpp"
+#include "formats/writer.hpp"
+#include "store/digest.hpp"
+#include "store/show.hpp"
+#include "store/verify.hpp"
+#include "tests/support/recording_text.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ktape;
+using formats::Value;
+
+namespace {
+
+Value json(const std::string& text) {
+  auto v = formats::parse_json(text);
+  if (!v) std::abort();
+  return *v;
+}
+
+// A Pod of about 1.5 KB of YAML, owned by its ReplicaSet.
+Value pod(int i) {
+  std::string name = "web-" + std::to_string(i);
+  auto owner = test_support::owner_json("apps/v1", "ReplicaSet", "web", "uid-rs");
+  return json(test_support::object_json(
+      "v1", "Pod", "shop", name, "uid-" + name, owner,
+      R"("spec":{"nodeName":"node-1","containers":[{"name":"web","image":"nginx:1.25.3","args":["--port=8080"],)"
+      R"("ports":[{"containerPort":8080,"protocol":"TCP"}],"env":[{"name":"MODE","value":"production"}],)"
+      R"("resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"512Mi"}}}],)"
+      R"("tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute"}]},)"
+      R"("status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"True"}],"podIP":"10.0.0.)" +
+          std::to_string(i % 250) + R"("})",
+      R"({"app":"web","pod-template-hash":"7d4b9c8f6d"})"));
+}
+
+// A recording as ktape writes it: `objects` Pods in the snapshot, then for each of `events` / 4
+// Pods a create and three status patches (phase, a condition, the IP), with a sidecar. About
+// 40 MB of YAML at the defaults.
+std::string write_recording(const test_support::TempDir& dir, int objects, int events) {
+  auto path = dir.file("bench.yaml");
+  formats::Header h;
+  h.start_time = "2026-11-21T19:00:00.000000000Z";
+  h.source = "bench";
+  h.mode = "record";
+  formats::WriterOptions wo;
+  wo.path = path;
+  auto w = formats::RecordingWriter::create(wo, h);
+  if (!w) std::abort();
+  if (!(*w)->write_object(json(test_support::object_json("apps/v1", "ReplicaSet", "shop", "web", "uid-rs"))))
+    std::abort();
+  for (int i = 0; i < objects; ++i)
+    if (!(*w)->write_object(pod(i))) std::abort();
+  for (int i = 0; i < events / 4; ++i) {
+    std::int64_t t = std::int64_t{i} * 10'000'000;
+    std::string name = "web-" + std::to_string(objects + i);
+    auto event = [&](formats::Method m, std::int64_t at, Value v) {
+      (*w)->add_event(formats::ResourcePatch{{"", "v1", "pods"}, name, "shop", at, m, std::move(v), false});
+    };
+    event(formats::Method::create, t, pod(objects + i));
+    event(formats::Method::patch, t + 1, json(R"({"status":{"phase":"Running"}})"));
+    event(formats::Method::patch, t + 2,
+          json(R"({"status":{"$setElementOrder/conditions":[{"type":"PodScheduled"},{"type":"Ready"}],)"
+               R"("conditions":[{"type":"Ready","status":"True"}]}})"));
+    event(formats::Method::patch, t + 3, json(R"({"status":{"podIP":"10.1.0.9"}})"));
+  }
+  if (!(*w)->close() || !store::write_sidecar(path)) std::abort();
+  return path;
+}
+
+double seconds_of(const std::function<void()>& run) {
+  auto start = std::chrono::steady_clock::now();
+  run();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Each iteration reads the same file three ways, one after the other, so the three MB/s figures
+// (and their ratios) come from the same run under the same machine load.
+void BM_ShowVerifyVsReader(benchmark::State& state) {
+  test_support::TempDir dir("ktape-bench");
+  auto path = write_recording(dir, 4000, 40000);
+  double bytes = 0, reader_s = 0, show_s = 0, verify_s = 0;
+  std::size_t documents = 0;
+  for (auto _ : state) {
+    reader_s += seconds_of([&] {
+      auto reader = formats::DocumentReader::open(path);
+      if (!reader) std::abort();
+      while (true) {
+        auto d = reader->next();
+        if (!d || !*d) break;
+        ++documents;
+      }
+      bytes = static_cast<double>(reader->raw_bytes_read());
+    });
+    show_s += seconds_of([&] {
+      auto s = store::summarize_recording(path);
+      if (!s || s->error) std::abort();
+      benchmark::DoNotOptimize(s->events);
+    });
+    verify_s += seconds_of([&] {
+      auto r = store::verify_recording(path);
+      if (!r.ok() || !r.findings.empty()) state.SkipWithError("verify found problems");
+    });
+  }
+  auto n = static_cast<double>(state.iterations());
+  state.counters["MB"] = bytes / 1e6;
+  state.counters["reader_MBps"] = bytes * n / reader_s / 1e6;
+  state.counters["show_MBps"] = bytes * n / show_s / 1e6;
+  state.counters["verify_MBps"] = bytes * n / verify_s / 1e6;
+  state.counters["show_ratio"] = reader_s / show_s;
+  state.counters["verify_ratio"] = reader_s / verify_s;
+}
+BENCHMARK(BM_ShowVerifyVsReader)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();
