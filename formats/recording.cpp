@@ -129,6 +129,11 @@ std::string GroupVersionResource::api_version() const {
   return group.empty() ? version : group + "/" + version;
 }
 
+bool sets_deletion_timestamp(const Value& patch) {
+  const Value* at = patch.at({"metadata", "deletionTimestamp"});
+  return at != nullptr && at->is_string() && !at->as_string().empty();
+}
+
 bool is_resource_patch(const Value& doc) {
   return doc.string_at({"apiVersion"}) == k_action_api_version &&
          doc.string_at({"kind"}) == k_resource_patch_kind;

@@ -57,7 +57,16 @@ struct ResourcePatch {
   Method method = Method::create;
   Value template_value;  // create: the object; patch: the patch document; delete: null
   bool resync = false;   // found by a relist after a 410, written after a "# resync" comment
+  // A patch that starts a graceful delete (it sets metadata.deletionTimestamp, see
+  // sets_deletion_timestamp), written after a "# graceful-delete" comment: a comment so that the
+  // document stays the patch kwok and older readers know, and store's states stay exact.
+  bool graceful_delete = false;
 };
+
+// True when `patch` (a strategic or JSON merge patch) sets metadata.deletionTimestamp to a time:
+// the start of a graceful delete as a watch shows it, which a replay must send as a DELETE (an
+// apiserver refuses the field in a patch: "field is immutable").
+bool sets_deletion_timestamp(const Value& patch);
 
 // True when `doc` is an action.kwok.x-k8s.io ResourcePatch.
 bool is_resource_patch(const Value& doc);

@@ -8,9 +8,11 @@ namespace ktape::formats {
 
 namespace {
 
-bool has_resync_comment(const Document& doc) {
-  return std::any_of(doc.comments.begin(), doc.comments.end(),
-                     [](const std::string& c) { return c == "resync" || c.rfind("resync ", 0) == 0; });
+// A "# WORD" comment, or "# WORD more text", before the document.
+bool has_comment(const Document& doc, std::string_view word) {
+  return std::any_of(doc.comments.begin(), doc.comments.end(), [&](const std::string& c) {
+    return c == word || (c.size() > word.size() && c.starts_with(word) && c[word.size()] == ' ');
+  });
 }
 
 }  // namespace
@@ -83,7 +85,8 @@ struct RecordingReader::Impl {
     in_events = true;
     entry.kind = RecordingEntry::Kind::event;
     entry.event = std::move(*event);
-    entry.event.resync = has_resync_comment(doc);
+    entry.event.resync = has_comment(doc, "resync");
+    entry.event.graceful_delete = has_comment(doc, "graceful-delete");
     if (auto r = absolutize(doc, entry.event.template_value); !r) return fail(r.error());
     return std::optional{std::move(entry)};
   }

@@ -52,9 +52,10 @@ struct RecordingWriter::Impl {
     return spill(false);
   }
 
-  void start_document(bool resync) {
+  void start_document(bool resync, bool graceful_delete = false) {
     if (documents++ > 0) buffer += "---\n";
     if (resync) buffer += "# resync\n";
+    if (graceful_delete) buffer += "# graceful-delete\n";
   }
 
   Result<void> write_event(RenderedEvent& ev) {
@@ -64,7 +65,7 @@ struct RecordingWriter::Impl {
     last_written = ev.duration_ns;
     events_started = true;
     ++stats.events;
-    start_document(ev.resync);
+    start_document(ev.resync, ev.graceful_delete);
     buffer.append(ev.text, 0, ev.split);
     buffer += "durationNanosecond: ";
     char digits[24];
@@ -131,6 +132,7 @@ RenderedEvent render_event(ResourcePatch&& event, const std::optional<TimePoint>
   RenderedEvent out;
   out.duration_ns = event.duration_ns;
   out.resync = event.resync;
+  out.graceful_delete = event.graceful_delete;
   Value doc = to_value(std::move(event));
   if (marker_base)
     if (Value* t = doc.find("template")) relativize_times(*t, *marker_base);

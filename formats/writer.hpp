@@ -24,8 +24,9 @@ namespace ktape::formats {
 struct RenderedEvent {
   std::int64_t duration_ns = 0;
   bool resync = false;
-  std::string text;       // apiVersion, kind, resource, target | method, template
-  std::size_t split = 0;  // where the durationNanosecond line goes in `text`
+  bool graceful_delete = false;  // ResourcePatch::graceful_delete
+  std::string text;              // apiVersion, kind, resource, target | method, template
+  std::size_t split = 0;         // where the durationNanosecond line goes in `text`
 };
 
 // `marker_base`: the recording's startTime when it writes time markers (RecordingWriter::

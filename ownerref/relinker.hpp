@@ -1,7 +1,8 @@
 #pragma once
 // Relinker: the old-UID -> new-UID map of one replay, and the rewriting of ownerReferences UIDs
 // in objects about to be created and in patches about to be sent, so that children re-link to
-// their re-created parents.
+// their re-created parents; the same for every other field that carries a UID (uid_fields.hpp:
+// Job selectors and controller-uid labels, claimRefs, targetRefs, Events, token Secrets).
 //
 // Mappings are by UID, and UIDs are never reused, so a parent deleted and re-created under the
 // same name is a second incarnation with a second mapping. The first mapping is kept: an event
@@ -30,6 +31,7 @@
 #include "formats/patch.hpp"
 #include "formats/value.hpp"
 #include "ownerref/refs.hpp"
+#include "ownerref/uid_fields.hpp"
 
 namespace ktape::ownerref {
 
@@ -40,9 +42,10 @@ enum class DanglingOwners {
 
 // What one rewrite did. A dangling owner is listed once per rewrite, in order of appearance.
 struct Rewrite {
-  std::size_t rewritten = 0;      // owner UIDs replaced by their new UID
-  std::vector<OwnerRef> dropped;  // dangling references removed (policy drop)
-  std::vector<OwnerRef> kept;     // dangling references left with their old UID
+  std::size_t rewritten = 0;       // UIDs replaced by their new UID (owners and uid_fields())
+  std::size_t left_to_server = 0;  // generated UID fields left out of a create (a Job's selector)
+  std::vector<OwnerRef> dropped;   // dangling references removed (policy drop)
+  std::vector<OwnerRef> kept;      // dangling references left with their old UID
 
   bool has_dangling() const { return !dropped.empty() || !kept.empty(); }
 };
@@ -83,6 +86,9 @@ class Relinker {
   // Rewrites every metadata.ownerReferences[].uid of an object about to be created; dangling
   // references are dropped or kept by the policy, and when every entry is dropped the field is
   // removed. An ownerReferences that is not a list is an Error (invalid) and `object` is unchanged.
+  // Then the object's other UID fields (relink_object_fields): mapped UIDs replaced, generated
+  // fields left out for the apiserver, unmapped UIDs left as recorded (never reported: they do not
+  // make the target delete anything).
   Result<Rewrite> rewrite_object(formats::Value& object) const;
 
   // Rewrites the owner UIDs inside a patch about to be sent:
@@ -100,7 +106,10 @@ class Relinker {
   //   indices that later operations name).
   // A patch whose ownerReferences parts have the wrong shape is an Error (invalid) naming the
   // field, and `patch` is unchanged.
-  Result<Rewrite> rewrite_patch(formats::PatchType type, formats::Value& patch) const;
+  // Then, for a patch of an object of `kind` in `group` (the patched object's; "" for none), the
+  // kind's other UID fields (relink_patch_fields): mapped UIDs replaced, the rest left as is.
+  Result<Rewrite> rewrite_patch(formats::PatchType type, formats::Value& patch, std::string_view group = {},
+                                std::string_view kind = {}) const;
 
   DanglingOwners policy() const { return m_policy; }
   RelinkStats stats() const;

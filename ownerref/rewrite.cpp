@@ -1,4 +1,5 @@
-// The rewriting half of Relinker: owner UIDs in objects and in the three kinds of patch.
+// The rewriting half of Relinker: owner UIDs in objects and in the three kinds of patch, then the
+// other UID fields (rewrite_fields.cpp).
 #include <functional>
 #include <mutex>
 
@@ -195,6 +196,11 @@ Result<void> rewrite_json(Pass& pass, Value& patch) {
   return {};
 }
 
+void add(Rewrite& out, const FieldRelink& fields) {
+  out.rewritten += fields.rewritten;
+  out.left_to_server += fields.left_to_server;
+}
+
 }  // namespace
 
 Result<Rewrite> Relinker::rewrite_object(Value& object) const {
@@ -202,10 +208,13 @@ Result<Rewrite> Relinker::rewrite_object(Value& object) const {
   Pass pass([this](std::string_view uid) { return find_locked(uid); }, m_policy);
   auto done = rewrite_whole(pass, object, true);
   if (!done) return fail(done.error());
-  return counted(pass.take());
+  Rewrite out = pass.take();
+  add(out, relink_object_fields([this](std::string_view uid) { return find_locked(uid); }, object));
+  return counted(std::move(out));
 }
 
-Result<Rewrite> Relinker::rewrite_patch(formats::PatchType type, Value& patch) const {
+Result<Rewrite> Relinker::rewrite_patch(formats::PatchType type, Value& patch, std::string_view group,
+                                        std::string_view kind) const {
   std::shared_lock lock(m_mutex);
   Pass pass([this](std::string_view uid) { return find_locked(uid); }, m_policy);
   // JSON patches are rewritten on a copy: their operations are checked one at a time.
@@ -224,7 +233,10 @@ Result<Rewrite> Relinker::rewrite_patch(formats::PatchType type, Value& patch) c
   }
   if (!done) return fail(with_context(done.error(), "owner references in the patch"));
   if (type == formats::PatchType::json) patch = std::move(copy);
-  return counted(pass.take());
+  Rewrite out = pass.take();
+  add(out, relink_patch_fields([this](std::string_view uid) { return find_locked(uid); }, type, patch, group,
+                               kind));
+  return counted(std::move(out));
 }
 
 }  // namespace ktape::ownerref

@@ -366,6 +366,9 @@ void ListWatchLoop::emit(Method method, std::string name, std::string ns, Value 
   ev.method = method;
   ev.template_value = std::move(template_value);
   ev.resync = resync;
+  // The start of a graceful delete reaches a watch as a change of deletionTimestamp; it is marked
+  // so that a replay sends it as the DELETE it was (DESIGN.md, the recording format).
+  ev.graceful_delete = method == Method::patch && formats::sets_deletion_timestamp(ev.template_value);
   {
     std::lock_guard lock(m_stats_mutex);
     ++m_stats.events;

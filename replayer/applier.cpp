@@ -270,18 +270,20 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
   auto type = formats::has_strategic_metadata(resource.api_version(), resource.kind)
                   ? formats::PatchType::strategic
                   : formats::PatchType::merge;
+  ownerref::ObjectKey key{resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
+                          event.name};
   formats::Value body = event.template_value;
-  auto rewrite = m_relinker.rewrite_patch(type, body);
+  Deletion deletion = take_deletion(body, type, key, event.graceful_delete);
+  auto rewrite = m_relinker.rewrite_patch(type, body, resource.group, resource.kind);
   if (!rewrite) return failed(resource, "patch " + label, rewrite.error());
   formats::Value status;
   if (formats::Value* s = body.find("status"); s != nullptr && resource.has_subresource("status")) {
     if (m_options.status == StatusMode::keep) status = *s;
     body.erase("status");
   }
-  ownerref::ObjectKey key{resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
-                          event.name};
   auto not_applied = [&](const std::string& what, const Error& error) {
-    if (collected_by_target(key, error)) return m_summary.count(counted_name(resource), Outcome::skipped);
+    if (collected_by_target(key, error) || (is_not_found(error) && terminating(key)))
+      return m_summary.count(counted_name(resource), Outcome::skipped);
     failed(resource, what, error);
   };
   if (body.is_object() && body.size() > 0) {
@@ -294,6 +296,10 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
     auto patched = m_client.patch(resource, event.namespace_name, event.name, type, status_patch, "status");
     if (!patched) return not_applied("patch status of " + label, patched.error());
   }
+  if (deletion.send) {
+    delete_gracefully(resource, event, key, deletion);
+    return;
+  }
   m_summary.count(counted_name(resource), Outcome::patched);
 }
 
@@ -301,8 +307,13 @@ void Applier::remove(const kube::ApiResource& resource, const formats::ResourceP
   std::string label = describe(resource, event.namespace_name, event.name);
   ownerref::ObjectKey key{resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
                           event.name};
+  std::optional<std::int64_t> grace;
+  {
+    std::lock_guard lock(m_gc_mutex);
+    if (m_terminating.erase(key) > 0) grace = 0;  // deleted gracefully before: its grace period is over
+  }
   auto removed = m_client.remove(resource, event.namespace_name, event.name,
-                                 kube::DeleteOptions{"Background", {}, {}, {}});
+                                 kube::DeleteOptions{"Background", grace, {}, {}});
   m_relinker.record_deleted(key);
   if (removed || is_not_found(removed.error())) {
     std::lock_guard lock(m_gc_mutex);

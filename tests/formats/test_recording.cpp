@@ -276,3 +276,35 @@ TEST_CASE("header line round-trips and rejects a newer format") {
   REQUIRE(other);
   CHECK_FALSE(*other);
 }
+
+TEST_CASE("the graceful-delete mark: a comment other readers skip, found with or without words after it") {
+  Value starts = *parse_json(
+      R"({"metadata":{"deletionTimestamp":"2026-12-07T11:00:30Z","deletionGracePeriodSeconds":30}})");
+  CHECK(sets_deletion_timestamp(starts));
+  CHECK(sets_deletion_timestamp(
+      *parse_json(R"x({"metadata":{"deletionTimestamp":"$(time-offset-nanosecond 5)"}})x")));
+  CHECK_FALSE(sets_deletion_timestamp(*parse_json(R"({"metadata":{"deletionTimestamp":null}})")));
+  CHECK_FALSE(sets_deletion_timestamp(*parse_json(R"({"metadata":{"deletionGracePeriodSeconds":0}})")));
+  CHECK_FALSE(sets_deletion_timestamp(*parse_json(R"({"status":{"deletionTimestamp":"x"}})")));
+
+  TempDir dir;
+  std::string path = dir.file("marks.yaml");
+  std::string doc =
+      "apiVersion: action.kwok.x-k8s.io/v1alpha1\nkind: ResourcePatch\nresource: {version: v1, "
+      "resource: configmaps}\ntarget: {name: a, namespace: d}\nmethod: patch\n"
+      "template: {metadata: {deletionTimestamp: '2026-12-07T11:00:30Z'}}\n";
+  write_file(path, "---\n# graceful-delete\n" + doc +
+                       "durationNanosecond: 1\n---\n# graceful-delete by ktape\n" + doc +
+                       "durationNanosecond: 2\n---\n" + doc + "durationNanosecond: 3\n---\n# resync\n" + doc +
+                       "durationNanosecond: 4\n---\n# graceful-deleted\n" + doc + "durationNanosecond: 5\n");
+  auto reader = RecordingReader::open(path);
+  REQUIRE(reader);
+  auto entries = read_all(*reader);
+  REQUIRE(entries.size() == 5);
+  std::vector<bool> marks;
+  for (const auto& e : entries) marks.push_back(e.event.graceful_delete);
+  CHECK(marks == std::vector<bool>{true, true, false, false, false});
+  CHECK(entries[3].event.resync);
+  // The document itself is the patch as before: a YAML reader that skips comments sees it.
+  CHECK(entries[2].event.template_value == entries[0].event.template_value);
+}

@@ -8,8 +8,12 @@
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
+#include "formats/recording.hpp"
+#include "formats/writer.hpp"
 #include "kube/watch.hpp"
 #include "recorder/reflector.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ktape;
 using namespace ktape::recorder;
@@ -399,4 +403,70 @@ TEST_CASE("list+watch loop: an event a worker cannot read is reported, and a rel
     CHECK(stats.failures == 1);
     CHECK(stats.relists == 1);
   }
+}
+
+TEST_CASE("list+watch loop marks the start of a graceful delete, and the mark survives the file") {
+  // A Pod with a finalizer deleted with a 30 s grace period, as a watch shows it: deletionTimestamp
+  // and deletionGracePeriodSeconds appear (the DELETE), the kubelet reports, the finalizer goes,
+  // then the object goes.
+  Harness h;
+  using T = WatchEventType;
+  Value p = pod("p", "10");
+  p["metadata"].set("finalizers", parse_json(R"(["example.com/hold"])").value());
+  Value terminating = p;
+  terminating["metadata"].set("resourceVersion", "11");
+  terminating["metadata"].set("deletionTimestamp", "2026-12-07T11:00:30Z");
+  terminating["metadata"].set("deletionGracePeriodSeconds", parse_json("30").value());
+  Value reported = terminating;
+  reported["metadata"].set("resourceVersion", "12");
+  reported.set("status", parse_json(R"({"phase":"Succeeded"})").value());
+  Value released = reported;
+  released["metadata"].set("resourceVersion", "13");
+  released["metadata"].erase("finalizers");
+  h.source.script = {
+      ExpectList{"", page({}, "9")},
+      ExpectWatch{"9",
+                  std::vector{ev(T::added, p), ev(T::modified, terminating), ev(T::modified, reported),
+                              ev(T::modified, released), ev(T::deleted, released)},
+                  std::nullopt}};
+  h.loop->run();
+  std::vector<std::string> marks;
+  std::vector<formats::ResourcePatch> events;
+  for (const auto& r : h.records) {
+    if (r.kind != Record::Kind::event) continue;
+    marks.push_back(std::string(formats::method_name(r.event.method)) +
+                    (r.event.graceful_delete ? " graceful" : ""));
+    events.push_back(r.event);
+  }
+  CHECK(marks == std::vector<std::string>{"create", "patch graceful", "patch", "patch", "delete"});
+  REQUIRE(events.size() == 5);
+  CHECK(events[1].template_value.string_at({"metadata", "deletionTimestamp"}) == "2026-12-07T11:00:30Z");
+  CHECK(events[1].template_value.at({"metadata", "deletionGracePeriodSeconds"})->as_int64() == 30);
+
+  // Written and read back: a comment before the document, which other readers skip.
+  test_support::TempDir dir("ktape-graceful");
+  std::string path = dir.file("rec.yaml");
+  {
+    formats::Header header;
+    header.start_time = "2026-12-07T11:00:00Z";
+    formats::WriterOptions options;
+    options.path = path;
+    auto writer = formats::RecordingWriter::create(options, header);
+    REQUIRE(writer);
+    for (auto& e : events) (*writer)->add_event(e);
+    REQUIRE((*writer)->close());
+  }
+  std::string text = test_support::read_file(path);
+  CHECK(text.find("---\n# graceful-delete\napiVersion: action.kwok.x-k8s.io/v1alpha1") != std::string::npos);
+  auto reader = formats::RecordingReader::open(path);
+  REQUIRE(reader);
+  std::vector<std::string> read;
+  while (true) {
+    auto entry = reader->next();
+    REQUIRE(entry);
+    if (!*entry) break;
+    read.push_back(std::string(formats::method_name((*entry)->event.method)) +
+                   ((*entry)->event.graceful_delete ? " graceful" : ""));
+  }
+  CHECK(read == marks);
 }
