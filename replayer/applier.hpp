@@ -51,7 +51,12 @@ class Applier {
     formats::Value status;  // to write through /status after the create; null for none
     formats::Value object;  // stripped and re-linked, ready to send
   };
+  Result<formats::Value> post(const Creating& c);
+  bool exists(const Creating& c);
   bool send_create(Creating& c);
+  bool controlled(const ownerref::ObjectKey& key) const;
+  bool controller_conflict(const ownerref::ObjectKey& key, const Error& error) const;
+  bool controller_acted(const Creating& c, const Error& error);
   bool on_existing(Creating& c);
   bool update_existing(Creating& c);
   bool recreate(Creating& c);
@@ -73,6 +78,8 @@ class Applier {
   mutable std::mutex m_gc_mutex;
   std::unordered_map<ownerref::ObjectKey, std::vector<ownerref::ObjectKey>, ownerref::ObjectKeyHash> m_owners;
   std::unordered_set<ownerref::ObjectKey, ownerref::ObjectKeyHash> m_deleted;
+  // The objects created with a controller owner (policy.hpp's has_controller_owner), by key.
+  std::unordered_set<ownerref::ObjectKey, ownerref::ObjectKeyHash> m_controlled;
 };
 
 // The summary's name of a served resource: "deployments.apps", "pods".

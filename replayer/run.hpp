@@ -50,6 +50,7 @@ struct Run {
   Filter filter;
   const std::unordered_map<std::string, FileObject> creates;  // Preflight::creates
   LabelMemory labels;                                         // creates left out by -l
+  LabelMemory owned;  // creates left to the target's controllers (--owned skip), by the same rules
 };
 
 // --dry-run's plan (plan.cpp). "+1.234s": a recorded time as the plan shows it.
