@@ -317,8 +317,10 @@ bool Applier::wait_established(std::string_view name) {
                                         {"status"},
                                         true};
   auto deadline = m_clock->now() + m_options.crd_established_timeout;
+  std::optional<kube::ApiResource> served;
   while (true) {
     auto crd = m_client.get(k_crds, "", name);
+    if (crd) served = resource_of_crd(*crd);
     if (crd && established(*crd)) break;
     if (m_clock->now() >= deadline) {
       m_summary.error(
@@ -328,11 +330,24 @@ bool Applier::wait_established(std::string_view name) {
     }
     sleep(k_poll);
   }
-  if (auto refreshed = m_catalog.refresh(m_client); !refreshed) {
-    m_summary.error("after CustomResourceDefinition " + std::string(name) + ": " + refreshed.error().message);
-    return false;
+  // A real apiserver serves the resource in discovery a moment after Established (its discovery
+  // cache is updated on its own): discover again until it is there, within the same bound.
+  while (true) {
+    if (auto refreshed = m_catalog.refresh(m_client); !refreshed) {
+      m_summary.error("after CustomResourceDefinition " + std::string(name) + ": " +
+                      refreshed.error().message);
+      return false;
+    }
+    if (!served || m_catalog.find({served->group, served->version, served->resource})) return true;
+    if (m_clock->now() >= deadline) {
+      m_summary.error("CustomResourceDefinition " + std::string(name) +
+                      " is Established but its resource is not in "
+                      "the target's discovery within " +
+                      std::to_string(m_options.crd_established_timeout.count()) + " s");
+      return false;
+    }
+    sleep(k_poll);
   }
-  return true;
 }
 
 void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePatch& event) {
