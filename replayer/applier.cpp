@@ -29,13 +29,19 @@ bool is_core(const kube::ApiResource& resource, std::string_view kind) {
   return resource.group.empty() && resource.kind == kind;
 }
 
-// "10.96.0.1, 10.96.0.2" of a Service's spec.clusterIPs (or its clusterIP); "" for none.
-std::string cluster_ips(const formats::Value& service) {
+// What the target allocated to a created Service: "clusterIP 10.96.0.1, 10.96.0.2" (spec.clusterIPs,
+// or its clusterIP) and ", nodePort 31081" for each port that has one.
+std::string allocated(const formats::Value& service) {
+  std::string out = "clusterIP ";
   const formats::Value* ips = service.at({"spec", "clusterIPs"});
-  if (ips == nullptr || !ips->is_array()) return std::string(service.string_at({"spec", "clusterIP"}));
-  std::string out;
-  for (const auto& ip : ips->as_array())
-    if (ip.is_string()) out.append(out.empty() ? "" : ", ").append(ip.as_string());
+  if (ips == nullptr || !ips->is_array()) out.append(service.string_at({"spec", "clusterIP"}));
+  for (std::size_t i = 0; ips != nullptr && ips->is_array() && i < ips->size(); ++i)
+    if (ips->as_array()[i].is_string()) out.append(i == 0 ? "" : ", ").append(ips->as_array()[i].as_string());
+  const formats::Value* ports = service.at({"spec", "ports"});
+  for (std::size_t i = 0; ports != nullptr && ports->is_array() && i < ports->size(); ++i)
+    if (const formats::Value* port = ports->as_array()[i].find("nodePort");
+        port != nullptr && port->as_int64())
+      out.append(", nodePort ").append(std::to_string(*port->as_int64()));
   return out;
 }
 
@@ -196,7 +202,7 @@ bool Applier::send_create(Creating& c) {
     created = post(c);
   }
   if (!changed.empty()) {
-    std::string line = c.label + ": " + changed + "; created with clusterIP " + cluster_ips(*created);
+    std::string line = c.label + ": " + changed + "; created with " + allocated(*created);
     m_summary.note(std::move(line));
   }
   mapped(c, *created);

@@ -55,6 +55,10 @@ std::optional<Reply> allocating(const Request& q,
     ips.push_back("10.96.7.7");
     object["spec"].set("clusterIPs", std::move(ips));
   }
+  if (object.string_at({"spec", "type"}) == "NodePort") {
+    formats::Value& port = object["spec"]["ports"].as_array()[0];
+    if (!port.find("nodePort")) port.set("nodePort", std::int64_t{31081});
+  }
   object["metadata"].set("uid", "new-" + std::string(object.string_at({"metadata", "name"})));
   return Reply{201, formats::to_json(object), ""};
 }
@@ -188,6 +192,7 @@ TEST_CASE(
     REQUIRE(report.notes.size() == 1);
     CHECK(report.notes[0].find("nodePort refused") != std::string::npos);
     CHECK(report.notes[0].find("clusterIP 10.0.0.5 refused") != std::string::npos);
+    CHECK(report.notes[0].find("created with clusterIP 10.96.7.7, nodePort 31081") != std::string::npos);
   }
   SUBCASE("a headless Service keeps None: a refusal of it is a failure, not a retry") {
     r.target.script([](const Request& q) -> std::optional<Reply> {
