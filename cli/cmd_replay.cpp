@@ -31,6 +31,9 @@ struct ReplayFlags {
   std::string on_existing = "skip";
   std::string status = "keep";
   bool keep_dangling = false;
+  std::string control_plane = "keep";
+  std::string owned = "replay";
+  bool drop_node_name = false;
   bool dry_run = false;
   bool force = false;
   std::string output;
@@ -115,6 +118,10 @@ std::optional<replayer::ReplayOptions> options_of(const ReplayFlags& f) {
                                                 : replayer::OnExisting::skip;
   o.status = f.status == "drop" ? replayer::StatusMode::drop : replayer::StatusMode::keep;
   o.dangling = f.keep_dangling ? replayer::DanglingMode::keep : replayer::DanglingMode::drop;
+  o.control_plane = f.control_plane == "replay" ? replayer::ControlPlaneObjects::replay
+                                                : replayer::ControlPlaneObjects::keep;
+  o.owned = f.owned == "skip" ? replayer::OwnedObjects::skip : replayer::OwnedObjects::replay;
+  o.drop_node_name = f.drop_node_name;
   o.dry_run = f.dry_run;
   o.force = f.force;
   return o;
@@ -191,6 +198,19 @@ void add_replay(CLI::App& app) {
   cmd->add_flag(
       "--keep-dangling-owners", f->keep_dangling,
       "Keep owner references that resolve nowhere (the target's garbage collector deletes the child)");
+  cmd->add_option("--control-plane-objects", f->control_plane,
+                  "Objects the target's control plane manages (default/kubernetes, kube-root-ca.crt, system: "
+                  "RBAC, ...): keep the target's (default) or replay the recorded ones")
+      ->check(CLI::IsMember({"keep", "replay"}));
+  cmd->add_option(
+         "--owned", f->owned,
+         "Objects with a controller owner (ReplicaSets, Pods, ...): replay them too (default), or skip "
+         "them and let the target's controllers make them")
+      ->check(CLI::IsMember({"replay", "skip"}));
+  cmd->add_flag(
+      "--drop-node-name", f->drop_node_name,
+      "Create Pods without spec.nodeName, for a target whose nodes differ (the default keeps it: a Pod "
+      "bound to a node the target lacks stays Pending until the pod garbage collector deletes it)");
   cmd->add_flag("--dry-run", f->dry_run,
                 "Print the plan (order, owner re-links, what would be skipped) and write nothing");
   cmd->add_flag("--force", f->force, "Replay despite the problems the pre-flight check finds");

@@ -5,6 +5,7 @@
 
 #include "formats/patch.hpp"
 #include "ownerref/refs.hpp"
+#include "replayer/policy.hpp"
 
 namespace ktape::replayer {
 
@@ -23,6 +24,26 @@ bool established(const formats::Value& crd) {
 }
 
 bool already_exists(const Error& e) { return is_conflict(e) && e.reason == "AlreadyExists"; }
+
+bool is_core(const kube::ApiResource& resource, std::string_view kind) {
+  return resource.group.empty() && resource.kind == kind;
+}
+
+// What the target allocated to a created Service: "clusterIP 10.96.0.1, 10.96.0.2" (spec.clusterIPs,
+// or its clusterIP) and ", nodePort 31081" for each port that has one.
+std::string allocated(const formats::Value& service) {
+  std::string out = "clusterIP ";
+  const formats::Value* ips = service.at({"spec", "clusterIPs"});
+  if (ips == nullptr || !ips->is_array()) out.append(service.string_at({"spec", "clusterIP"}));
+  for (std::size_t i = 0; ips != nullptr && ips->is_array() && i < ips->size(); ++i)
+    if (ips->as_array()[i].is_string()) out.append(i == 0 ? "" : ", ").append(ips->as_array()[i].as_string());
+  const formats::Value* ports = service.at({"spec", "ports"});
+  for (std::size_t i = 0; ports != nullptr && ports->is_array() && i < ports->size(); ++i)
+    if (const formats::Value* port = ports->as_array()[i].find("nodePort");
+        port != nullptr && port->as_int64())
+      out.append(", nodePort ").append(std::to_string(*port->as_int64()));
+  return out;
+}
 
 }  // namespace
 
@@ -53,6 +74,26 @@ void Applier::failed(const kube::ApiResource& resource, const std::string& what,
 // skipped, not failed. Any other 404 stays an error.
 bool Applier::collected_by_target(const ownerref::ObjectKey& key, const Error& error) const {
   return is_not_found(error) && m_relinker.current(key).has_value() && owner_deleted(key);
+}
+
+bool Applier::controlled(const ownerref::ObjectKey& key) const {
+  std::lock_guard lock(m_gc_mutex);
+  return m_controlled.count(key) > 0;
+}
+
+// Replaying everything into a target whose controllers run: a controller there may have replaced
+// or changed an object it controls before the recorded change arrives (a ReplicaSet's Pods,
+// deleted and made anew by the target's ReplicaSet controller). A 404 or 409 on an object with a
+// controller owner is that: counted as a skip with its reason, not a failure.
+bool Applier::controller_acted(const Creating& c, const Error& error) {
+  auto key = ownerref::key_of(c.object);
+  if (!key || !controller_conflict(*key, error)) return false;
+  m_summary.skip(counted_name(c.resource), k_controller_first);
+  return true;
+}
+
+bool Applier::controller_conflict(const ownerref::ObjectKey& key, const Error& error) const {
+  return (is_not_found(error) || is_conflict(error)) && controlled(key);
 }
 
 bool Applier::owner_deleted(const ownerref::ObjectKey& key) const {
@@ -86,6 +127,14 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
     if (m_options.status == StatusMode::drop || resource.has_subresource("status")) object.erase("status");
   }
   strip_server_fields(object);
+  if (m_options.drop_node_name && is_core(resource, "Pod")) drop_node_name(object);
+  if (auto key = ownerref::key_of(object)) {
+    std::lock_guard lock(m_gc_mutex);
+    if (has_controller_owner(object))
+      m_controlled.insert(*key);
+    else
+      m_controlled.erase(*key);
+  }
   if (auto key = ownerref::key_of(object)) {
     std::vector<ownerref::ObjectKey> owners;
     for (const auto& ref : ownerref::owner_refs_of(object))
@@ -110,20 +159,51 @@ bool Applier::create(const kube::ApiResource& resource, formats::Value object) {
   return send_create(c);
 }
 
-bool Applier::send_create(Creating& c) {
-  // Only the new UID is read from the answer (the status write needs nothing from it).
-  auto created = m_client.create(c.resource, c.ns, c.object, kube::Answer::identity);
+Result<formats::Value> Applier::post(const Creating& c) {
+  // Only the new UID is read from the answer (the status write needs nothing from it), and a
+  // Service's allocated ClusterIPs when the target refused the recorded ones.
+  auto answer = is_core(c.resource, "Service") ? kube::Answer::object : kube::Answer::identity;
+  auto created = m_client.create(c.resource, c.ns, c.object, answer);
   // The namespace may be a moment away: its create recorded just after this one (each resource's
   // watch is stamped on its own) is in flight. Bounded, so a namespace that never comes fails.
   auto deadline = m_clock->now() + k_namespace_wait;
   while (!created && is_not_found(created.error()) && !c.ns.empty() && m_clock->now() < deadline) {
     sleep(k_poll / 2);
-    created = m_client.create(c.resource, c.ns, c.object, kube::Answer::identity);
+    created = m_client.create(c.resource, c.ns, c.object, answer);
   }
-  if (!created) {
-    if (already_exists(created.error())) return on_existing(c);
-    failed(c.resource, "create " + c.label, created.error());
-    return false;
+  return created;
+}
+
+// True when the target holds an object of c's name: a create refused as "already allocated" was
+// refused because the object is there in another form (the default/kubernetes Service).
+bool Applier::exists(const Creating& c) {
+  auto got = m_client.get(c.resource, c.ns, c.object.string_at({"metadata", "name"}));
+  return got.has_value();
+}
+
+bool Applier::send_create(Creating& c) {
+  auto created = post(c);
+  std::string changed;  // what was taken out for the target, for the summary's note
+  while (!created) {
+    const Error& error = created.error();
+    if (already_exists(error) || (already_allocated(error) && exists(c))) return on_existing(c);
+    auto dropped =
+        is_core(c.resource, "Service") ? drop_refused_service_values(c.object, error) : std::nullopt;
+    if (!dropped) {
+      if (controller_acted(c, error)) return false;
+      failed(c.resource, "create " + c.label, error);
+      return false;
+    }
+    changed.append(changed.empty() ? "" : "; ")
+        .append(dropped->what)
+        .append(" refused (")
+        .append(error.message)
+        .append(")");
+    created = post(c);
+  }
+  if (!changed.empty()) {
+    std::string line = c.label + ": " + changed + "; created with " + allocated(*created);
+    m_summary.note(std::move(line));
   }
   mapped(c, *created);
   m_summary.count(counted_name(c.resource), Outcome::created);
@@ -226,7 +306,9 @@ void Applier::write_status(Creating& c) {
     auto patched =
         m_client.patch(c.resource, c.ns, name, formats::PatchType::json, patch, "status", kube::Answer::none);
     if (patched) return;
-    if (auto key = ownerref::key_of(c.object); key && collected_by_target(*key, patched.error())) return;
+    if (auto key = ownerref::key_of(c.object);
+        key && (collected_by_target(*key, patched.error()) || controller_conflict(*key, patched.error())))
+      return;
     if (!is_conflict(patched.error()) || attempt >= k_conflict_retries) {
       m_summary.error("write status of " + c.label + ": " + patched.error().message);
       return;
@@ -247,8 +329,10 @@ bool Applier::wait_established(std::string_view name) {
                                         {"status"},
                                         true};
   auto deadline = m_clock->now() + m_options.crd_established_timeout;
+  std::optional<kube::ApiResource> served;
   while (true) {
     auto crd = m_client.get(k_crds, "", name);
+    if (crd) served = resource_of_crd(*crd);
     if (crd && established(*crd)) break;
     if (m_clock->now() >= deadline) {
       m_summary.error(
@@ -258,11 +342,24 @@ bool Applier::wait_established(std::string_view name) {
     }
     sleep(k_poll);
   }
-  if (auto refreshed = m_catalog.refresh(m_client); !refreshed) {
-    m_summary.error("after CustomResourceDefinition " + std::string(name) + ": " + refreshed.error().message);
-    return false;
+  // A real apiserver serves the resource in discovery a moment after Established (its discovery
+  // cache is updated on its own): discover again until it is there, within the same bound.
+  while (true) {
+    if (auto refreshed = m_catalog.refresh(m_client); !refreshed) {
+      m_summary.error("after CustomResourceDefinition " + std::string(name) + ": " +
+                      refreshed.error().message);
+      return false;
+    }
+    if (!served || m_catalog.find({served->group, served->version, served->resource})) return true;
+    if (m_clock->now() >= deadline) {
+      m_summary.error("CustomResourceDefinition " + std::string(name) +
+                      " is Established but its resource is not in "
+                      "the target's discovery within " +
+                      std::to_string(m_options.crd_established_timeout.count()) + " s");
+      return false;
+    }
+    sleep(k_poll);
   }
-  return true;
 }
 
 void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePatch& event) {
@@ -274,6 +371,7 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
                           event.name};
   formats::Value body = event.template_value;
   Deletion deletion = take_deletion(body, type, key, event.graceful_delete);
+  if (m_options.drop_node_name && is_core(resource, "Pod")) drop_node_name(body);
   auto rewrite = m_relinker.rewrite_patch(type, body, resource.group, resource.kind);
   if (!rewrite) return failed(resource, "patch " + label, rewrite.error());
   formats::Value status;
@@ -284,6 +382,7 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
   auto not_applied = [&](const std::string& what, const Error& error) {
     if (collected_by_target(key, error) || (is_not_found(error) && terminating(key)))
       return m_summary.count(counted_name(resource), Outcome::skipped);
+    if (controller_conflict(key, error)) return m_summary.skip(counted_name(resource), k_controller_first);
     failed(resource, what, error);
   };
   if (body.is_object() && body.size() > 0) {
@@ -319,6 +418,8 @@ void Applier::remove(const kube::ApiResource& resource, const formats::ResourceP
     std::lock_guard lock(m_gc_mutex);
     m_deleted.insert(key);
   }
+  if (!removed && controller_conflict(key, removed.error()) && !owner_deleted(key))
+    return m_summary.skip(counted_name(resource), k_controller_first);
   if (!removed && is_not_found(removed.error()))
     return m_summary.count(counted_name(resource), Outcome::skipped);
   if (!removed) return failed(resource, "delete " + label, removed.error());

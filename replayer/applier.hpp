@@ -64,7 +64,12 @@ class Applier {
     formats::Value object;    // stripped and re-linked, ready to send
     bool sent_again = false;  // the create was sent once more after the existing object vanished
   };
+  Result<formats::Value> post(const Creating& c);
+  bool exists(const Creating& c);
   bool send_create(Creating& c);
+  bool controlled(const ownerref::ObjectKey& key) const;
+  bool controller_conflict(const ownerref::ObjectKey& key, const Error& error) const;
+  bool controller_acted(const Creating& c, const Error& error);
   bool on_existing(Creating& c);
   bool update_existing(Creating& c);
   bool recreate(Creating& c);
@@ -100,6 +105,8 @@ class Applier {
   // Objects this replay deleted gracefully and whose final delete has not come, with the grace
   // period sent (nullopt: the target's default).
   std::unordered_map<ownerref::ObjectKey, std::optional<std::int64_t>, ownerref::ObjectKeyHash> m_terminating;
+  // The objects created with a controller owner (policy.hpp's has_controller_owner), by key.
+  std::unordered_set<ownerref::ObjectKey, ownerref::ObjectKeyHash> m_controlled;
 };
 
 // The summary's name of a served resource: "deployments.apps", "pods".

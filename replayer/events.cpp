@@ -15,6 +15,7 @@
 #include "formats/patch.hpp"
 #include "ownerref/refs.hpp"
 #include "ownerref/scheduler.hpp"
+#include "replayer/policy.hpp"
 #include "replayer/run.hpp"
 #include "replayer/schedule.hpp"
 
@@ -370,6 +371,26 @@ std::vector<ownerref::OwnerRef> pending_owners(const Run& run, const formats::Va
   return pending;
 }
 
+// Why the replay leaves the event's object alone (policy.hpp), or nullopt when it replays the
+// event. Under --owned skip a create's choice holds for the object's patches and its delete.
+std::optional<std::string_view> left_alone_event(Run& run, const kube::ApiResource& resource,
+                                                 const formats::ResourcePatch& event,
+                                                 const std::string& key) {
+  bool create = event.method == formats::Method::create;
+  auto why =
+      left_alone(run.options, resource.group, resource.kind, resource.namespaced ? event.namespace_name : "",
+                 event.name, create ? &event.template_value : nullptr);
+  if (run.options.owned != OwnedObjects::skip) return why;
+  if (create) {
+    run.owned.created(key, why != k_owned_skip);
+    return why;
+  }
+  bool replayed = run.owned.selected(key);
+  if (event.method == formats::Method::remove) run.owned.deleted(key);
+  if (!why && !replayed) return k_owned_skip;
+  return why;
+}
+
 void plan_event(Run& run, const kube::ApiResource& resource, const formats::ResourcePatch& event) {
   std::string at = format_offset(std::chrono::nanoseconds(event.duration_ns));
   if (event.method != formats::Method::create)
@@ -471,6 +492,13 @@ void run_events(Run& run, formats::RecordingReader& reader, std::optional<format
     if (!event_selected(run, *resource, event, key)) {
       if (run.options.dry_run)
         run.plan(plan_skip(format_offset(recorded), label, "left out by the selection (--resource, -n, -l)"));
+      continue;
+    }
+    if (auto why = left_alone_event(run, *resource, event, key)) {
+      if (run.options.dry_run)
+        run.plan(plan_skip(format_offset(recorded), label, std::string(*why)));
+      else
+        run.summary.skip(counted_name(*resource), *why);
       continue;
     }
     if (run.options.dry_run) {  // a plan does not wait for the schedule

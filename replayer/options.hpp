@@ -28,17 +28,35 @@ enum class StatusMode {
 
 enum class DanglingMode { drop, keep };  // --keep-dangling-owners = keep
 
+// --control-plane-objects: what to do with the objects the target's control plane makes and keeps
+// itself (replayer/policy.hpp's table: default/kubernetes, kube-root-ca.crt, system: RBAC, ...).
+enum class ControlPlaneObjects {
+  keep,    // leave the target's as they are, counted "kept" (the default)
+  replay,  // replay them like any other object
+};
+
+// --owned: what to do with objects that have a controller owner (ownerReference controller: true).
+enum class OwnedObjects {
+  replay,  // replay them too (the default; exact in ktape's simulated cluster, where no controller
+           // runs); a 404 or 409 on one is the target's controller acting first, counted as a skip
+  skip,    // leave them to the target's controllers: a Deployment is replayed, its ReplicaSets and
+           // Pods are made by the target (SimKube's approach for clusters that run controllers)
+};
+
 struct ReplayOptions {
-  std::string path;                                  // the recording (any file formats/ reads)
-  bool snapshot_only = false;                        // --snapshot: the snapshot section only
-  double speed = 1;                                  // 1 = recorded pace, 10 = ten times faster, 0 = ASAP
-  std::chrono::nanoseconds from{0};                  // --from: events before it at full speed
-  std::optional<std::chrono::nanoseconds> to;        // --to: events after it are not applied
-  kube::Selection selection;                         // what to replay
-  int concurrency = 8;                               // requests in flight at once (>= 1)
-  OnExisting on_existing = OnExisting::skip;         // --on-existing
-  StatusMode status = StatusMode::keep;              // --status
-  DanglingMode dangling = DanglingMode::drop;        // --keep-dangling-owners = keep
+  std::string path;                            // the recording (any file formats/ reads)
+  bool snapshot_only = false;                  // --snapshot: the snapshot section only
+  double speed = 1;                            // 1 = recorded pace, 10 = ten times faster, 0 = ASAP
+  std::chrono::nanoseconds from{0};            // --from: events before it at full speed
+  std::optional<std::chrono::nanoseconds> to;  // --to: events after it are not applied
+  kube::Selection selection;                   // what to replay
+  int concurrency = 8;                         // requests in flight at once (>= 1)
+  OnExisting on_existing = OnExisting::skip;   // --on-existing
+  StatusMode status = StatusMode::keep;        // --status
+  DanglingMode dangling = DanglingMode::drop;  // --keep-dangling-owners = keep
+  ControlPlaneObjects control_plane = ControlPlaneObjects::keep;  // --control-plane-objects
+  OwnedObjects owned = OwnedObjects::replay;                      // --owned
+  bool drop_node_name = false;                       // --drop-node-name: create Pods without spec.nodeName
   bool dry_run = false;                              // print the plan, write nothing
   bool force = false;                                // start despite pre-flight problems
   std::chrono::seconds crd_established_timeout{30};  // bounded wait for a CRD's Established

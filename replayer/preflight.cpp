@@ -4,6 +4,7 @@
 
 #include "ownerref/refs.hpp"
 #include "replayer/objects.hpp"
+#include "replayer/policy.hpp"
 #include "replayer/replayer.hpp"
 
 namespace ktape::replayer {
@@ -20,13 +21,18 @@ struct Findings {
   std::vector<std::pair<std::string, ownerref::OwnerRef>> owners;  // object label, its owner
   // resource label -> (the "group|kind" or "group|plural" a CRD of the file may define, count)
   std::map<std::string, std::pair<std::string, std::size_t>> unserved;
+  const ReplayOptions* options = nullptr;  // what the replay leaves alone (policy.hpp)
 };
 
 // Whether the replay creates `object` (snapshot: namespaces by -n, CRDs always; events: the
 // selection); objects of resources not served yet (a CRD of the file) are counted in.
-bool replayed(const Filter& filter, const std::optional<kube::ApiResource>& served,
-              const formats::Value& object, bool snapshot, std::string_view ns) {
+bool replayed(const Filter& filter, const ReplayOptions& options,
+              const std::optional<kube::ApiResource>& served, const formats::Value& object, bool snapshot,
+              std::string_view ns) {
   if (!served) return true;
+  if (left_alone(options, served->group, served->kind, served->namespaced ? ns : "",
+                 object.string_at({"metadata", "name"}), &object))
+    return false;
   if (snapshot) return filter.snapshot_selected(*served, object);
   return filter.selected(*served, ns, &object);
 }
@@ -47,7 +53,7 @@ void note_object(Findings& f, const Catalog& catalog, const Filter& filter, cons
   auto served = catalog.find_object(object);
   if (std::string uid(ownerref::uid_of(object));
       !uid.empty() &&
-      replayed(filter, served, object, !at, event_ns.empty() ? std::string_view(ns) : event_ns))
+      replayed(filter, *f.options, served, object, !at, event_ns.empty() ? std::string_view(ns) : event_ns))
     result.creates.try_emplace(std::move(uid), FileObject{label, at});
   if (!ns.empty() && (served ? served->namespaced : namespaced_hint)) f.needed_namespaces.emplace(ns, label);
   for (auto& ref : ownerref::owner_refs_of(object)) f.owners.emplace_back(label, ref);
@@ -127,6 +133,7 @@ Result<Preflight> preflight(kube::Client& client, const ReplayOptions& options) 
   if (!reader) return fail(reader.error());
   Preflight result;
   Findings findings;
+  findings.options = &options;
   // Parsing the file is most of a snapshot replay's own work: the snapshot section is kept for the
   // replay until an event shows that the replay reads the file again anyway.
   bool keep = true, in_snapshot = true;

@@ -56,6 +56,7 @@ struct Run {
   // created right after that namespace's create event (events.cpp), or at the end (failing as any
   // create into a missing namespace does) when the file never creates it.
   std::unordered_map<std::string, std::vector<formats::Value>> awaiting_namespace;
+  LabelMemory owned;  // creates left to the target's controllers (--owned skip), by the same rules
 };
 
 // --dry-run's plan (plan.cpp). "+1.234s": a recorded time as the plan shows it.

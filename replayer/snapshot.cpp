@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "ownerref/scheduler.hpp"
+#include "replayer/policy.hpp"
 #include "replayer/run.hpp"
 
 namespace ktape::replayer {
@@ -27,6 +28,19 @@ std::string key_of(const kube::ApiResource& resource, const formats::Value& obje
                     object.string_at({"metadata", "name"}));
 }
 
+// Why the replay leaves the snapshot object alone (policy.hpp), counted as a skip outside a dry
+// run; nullopt when it is replayed. Remembers --owned skip's choice for the object's events.
+std::optional<std::string_view> left_alone_here(Run& run, const kube::ApiResource& resource,
+                                                const formats::Value& object) {
+  auto why = left_alone(run.options, resource.group, resource.kind,
+                        resource.namespaced ? object.string_at({"metadata", "namespace"}) : "",
+                        object.string_at({"metadata", "name"}), &object);
+  if (run.options.owned == OwnedObjects::skip)
+    run.owned.created(key_of(resource, object), why != k_owned_skip);
+  if (why && !run.options.dry_run) run.summary.skip(counted_name(resource), *why);
+  return why;
+}
+
 // Creates one snapshot object, or in a dry run sets `plan` to what would happen to it (`planned`).
 // Returns why it is not created ("" when it is, or would be).
 std::string create_one(Run& run, formats::Value& object, bool& planned, std::string& plan) {
@@ -47,6 +61,7 @@ std::string create_one(Run& run, formats::Value& object, bool& planned, std::str
   bool selected = run.filter.snapshot_selected(*resource, object);
   if (run.filter.has_labels()) run.labels.created(key_of(*resource, object), selected);
   if (!selected) return "left out by the selection (--resource, -n, -l)";
+  if (auto why = left_alone_here(run, *resource, object)) return std::string(*why);
   if (run.options.dry_run) {
     plan = plan_create(run, *resource, object, std::nullopt);
     planned = true;

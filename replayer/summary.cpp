@@ -70,6 +70,18 @@ void Summary::count(std::string_view resource, Outcome outcome) {
   bump(m_report.totals, outcome);
 }
 
+void Summary::skip(std::string_view resource, std::string_view reason) {
+  std::lock_guard lock(m_mutex);
+  bump(m_report.by_resource[std::string(resource)], Outcome::skipped);
+  bump(m_report.totals, Outcome::skipped);
+  ++m_report.reasons[std::string(reason)];
+}
+
+void Summary::note(std::string line) {
+  std::lock_guard lock(m_mutex);
+  m_report.notes.push_back(std::move(line));
+}
+
 void Summary::error(std::string message) {
   std::lock_guard lock(m_mutex);
   if (m_report.errors.size() < m_max_errors)
@@ -110,6 +122,10 @@ std::string format_summary(const SummaryReport& r) {
   if (r.lateness.samples > 0)
     out += "lateness over " + std::to_string(r.lateness.samples) + " events: p50 " + millis(r.lateness.p50) +
            ", p99 " + millis(r.lateness.p99) + ", max " + millis(r.lateness.max) + "\n";
+  if (!r.reasons.empty()) out += "skips by reason:\n";
+  for (const auto& [reason, count] : r.reasons) out += "  " + reason + ": " + std::to_string(count) + "\n";
+  if (!r.notes.empty()) out += "changed for the target (" + std::to_string(r.notes.size()) + "):\n";
+  for (const auto& n : r.notes) out += "  " + n + "\n";
   if (!r.problems.empty()) out += "problems (" + std::to_string(r.problems.size()) + "):\n";
   for (const auto& p : r.problems) out += "  " + p + "\n";
   if (!r.errors.empty()) out += "errors:\n";
@@ -135,6 +151,10 @@ formats::Value summary_to_value(const SummaryReport& r) {
   v.set("lateness", std::move(late));
   v.set("relinked", r.relinked);
   v.set("dangling", r.dangling);
+  formats::Value reasons = formats::Value::object();
+  for (const auto& [reason, count] : r.reasons) reasons.set(reason, count);
+  v.set("skippedBecause", std::move(reasons));
+  v.set("changedForTarget", strings_value(r.notes));
   v.set("problems", strings_value(r.problems));
   v.set("errors", strings_value(r.errors));
   v.set("errorsNotListed", r.errors_not_listed);

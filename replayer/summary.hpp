@@ -36,6 +36,12 @@ struct SummaryReport {
   Lateness lateness;
   std::vector<std::string> problems;  // pre-flight and ownership problems, one line each
   std::vector<std::string> errors;    // the first errors verbatim
+  // Skips by why (replayer/policy.hpp's k_kept_control_plane, ...) -> how many; also counted in
+  // by_resource and totals as skipped.
+  std::map<std::string, std::uint64_t> reasons;
+  // Values changed for the target, one line each ("v1 Service shop/web: clusterIP 10.96.0.1
+  // refused (...); created with clusterIP 10.96.4.2").
+  std::vector<std::string> notes;
   std::uint64_t errors_not_listed = 0;
   std::uint64_t relinked = 0;  // owner UIDs rewritten
   std::uint64_t dangling = 0;  // owner references that resolved nowhere
@@ -49,6 +55,10 @@ class Summary {
   explicit Summary(std::size_t max_errors = 20) : m_max_errors(max_errors) {}
 
   void count(std::string_view resource, Outcome outcome);
+  // A skip of an object of `resource` for `reason` (counted as skipped, and by reason).
+  void skip(std::string_view resource, std::string_view reason);
+  // A value changed for the target (SummaryReport::notes).
+  void note(std::string line);
   // An error line ("create apps/v1 Deployment shop/web: ...") for the summary.
   void error(std::string message);
   void problem(std::string message);

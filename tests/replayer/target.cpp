@@ -23,6 +23,8 @@ const std::vector<Served> k_served = {
     {"", "v1", "configmaps", "ConfigMap", true, false},
     {"", "v1", "secrets", "Secret", true, false},
     {"", "v1", "pods", "Pod", true, true},
+    {"", "v1", "services", "Service", true, true},
+    {"", "v1", "serviceaccounts", "ServiceAccount", true, false},
     {"apps", "v1", "deployments", "Deployment", true, true},
     {"apps", "v1", "replicasets", "ReplicaSet", true, true},
     {"apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true},

@@ -54,7 +54,8 @@ Reply status_reply(int code, const std::string& reason, const std::string& messa
 // the server's threads, several at once; it may block (to hold a request in flight).
 using Script = std::function<std::optional<Reply>(const Request&)>;
 
-// The target: legacy discovery of namespaces, configmaps, secrets, pods (+status), apps/v1
+// The target: legacy discovery of namespaces, configmaps, secrets, pods (+status), services
+// (+status), serviceaccounts, apps/v1
 // deployments and replicasets (+status), CRDs (+status) and every custom resource whose CRD was
 // created in it. Writes behave as an apiserver's on a store keyed by path: create gives
 // uid "new-NAME" (then "new-NAME-2", ... for re-creates) and answers 409 AlreadyExists for a
@@ -141,6 +142,7 @@ inline const std::string k_cms = "/api/v1/namespaces/demo/configmaps";
 inline const std::string k_deps = "/apis/apps/v1/namespaces/demo/deployments";
 inline const std::string k_rss = "/apis/apps/v1/namespaces/demo/replicasets";
 inline const std::string k_pods = "/api/v1/namespaces/demo/pods";
+inline const std::string k_services = "/api/v1/namespaces/demo/services";
 inline const std::string k_widgets = "/apis/example.com/v1/namespaces/demo/widgets";
 inline const std::string k_crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 // event_doc, owner_json and object_json are the test support library's.
