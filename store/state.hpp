@@ -32,6 +32,8 @@ class RecordedState {
 
   // Objects by key(), ordered.
   const std::map<std::string, formats::Value>& objects() const { return m_objects; }
+  // Moves the objects out (the state is then empty): for a caller done applying entries.
+  std::map<std::string, formats::Value> release_objects() { return std::move(m_objects); }
   // "apps/v1|deployments|shop|web" ("" namespace for cluster-scoped objects).
   static std::string key(std::string_view api_version, std::string_view resource,
                          std::string_view namespace_name, std::string_view name);
