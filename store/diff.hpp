@@ -58,7 +58,8 @@ std::vector<DiffEntry> diff_states(const ObjectMap& a, const ObjectMap& b);
 // Reads both sides, normalises and selects their objects, and compares them. Errors: a recording
 // that cannot be read or replayed into a state (naming file, document and line), a live cluster
 // that cannot be listed, a --resource that names nothing on either side, a malformed -l.
-Result<std::vector<DiffEntry>> diff_sides(const DiffSide& a, const DiffSide& b, const DiffOptions& options);
+Result<std::vector<DiffEntry>> diff_sides(const DiffSide& a, const DiffSide& b,
+                                          const DiffOptions& options = {});
 
 // kubectl-diff style text for one modified object: a unified diff (3 lines of context) of the two
 // objects' YAML, headed "--- A/RESOURCE/NS/NAME" / "+++ B/...". Secret data and stringData values
