@@ -81,6 +81,7 @@ void print(const std::vector<store::DiffEntry>& entries, const DiffFlags& flags,
   }
   if (entries.empty()) return;
   std::vector<TableRow> rows;
+  rows.reserve(entries.size());
   for (const auto& e : entries) rows.push_back(row_of(e));
   std::fputs(format_table({"RESOURCE", "NAMESPACE", "NAME", "ACTION", "MESSAGE"}, rows).c_str(), stdout);
   if (!flags.raw) return;

@@ -72,6 +72,7 @@ int run_ls(const LsFlags& flags) {
     std::fprintf(stdout, "%s\n", formats::to_json_pretty(list).c_str());
   } else {
     std::vector<TableRow> rows;
+    rows.reserve(entries->size());
     for (const auto& e : *entries) rows.push_back(row_of(e));
     std::fputs(
         format_table({"NAME", "SOURCE", "MODE", "START", "DURATION", "OBJECTS", "EVENTS", "SIZE", "STATUS"},

@@ -2,6 +2,7 @@
 // selected states.
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "store/diff.hpp"
 #include "store/state_at.hpp"
@@ -177,16 +178,23 @@ Result<std::vector<DiffEntry>> diff_sides(const DiffSide& a, const DiffSide& b, 
     if (!states) return fail(states.error());
     return diff_states(states->first, states->second);
   }
-  auto x = read_file_side(a, nullptr, options);
-  if (!x) return fail(x.error());
-  auto y = read_file_side(b, nullptr, options);
+  FileSide x;
+  // The two recordings are read at once, one on a thread of its own (joined before y is used).
+  Result<FileSide> y = fail(ErrorKind::cancelled, "not read");
+  {
+    std::jthread reader([&] { y = read_file_side(b, nullptr, options); });
+    auto x_read = read_file_side(a, nullptr, options);
+    reader.join();
+    if (!x_read) return fail(x_read.error());
+    x = std::move(*x_read);
+  }
   if (!y) return fail(y.error());
-  auto discovery = discovery_of(x->objects, y->objects);
+  auto discovery = discovery_of(x.objects, y->objects);
   auto matcher = kube::SelectionMatcher::make(options.selection, discovery);
   if (!matcher) return fail(with_context(matcher.error(), "in " + a.label + " or " + b.label));
-  select(x->objects, *matcher, discovery);
+  select(x.objects, *matcher, discovery);
   select(y->objects, *matcher, discovery);
-  return diff_states(x->objects, y->objects);
+  return diff_states(x.objects, y->objects);
 }
 
 }  // namespace ktape::store

@@ -29,6 +29,8 @@ class RecordedState {
   // Applies one entry. A patch or delete of an object the state does not hold, or a patch that
   // does not apply, is an Error (the state is unchanged); a create of an object it holds replaces it.
   Result<void> apply(const formats::RecordingEntry& entry);
+  // The same, moving the entry's object or create template into the state instead of copying it.
+  Result<void> apply(formats::RecordingEntry&& entry);
 
   // Objects by key(), ordered.
   const std::map<std::string, formats::Value>& objects() const { return m_objects; }

@@ -25,10 +25,11 @@ Result<std::optional<formats::RecordingEntry>> apply_until(formats::RecordingRea
     auto& e = **entry;
     if (e.kind == formats::RecordingEntry::Kind::event && at_ns && e.event.duration_ns > *at_ns)
       return std::move(*entry);
-    auto applied = state.apply(e);
+    auto document = e.document, line = e.line;
+    auto applied = state.apply(std::move(e));
     if (!applied)
-      return fail(with_context(applied.error(), reader.name() + ": document " + std::to_string(e.document) +
-                                                    " (line " + std::to_string(e.line) + ")"));
+      return fail(with_context(applied.error(), reader.name() + ": document " + std::to_string(document) +
+                                                    " (line " + std::to_string(line) + ")"));
   }
 }
 
