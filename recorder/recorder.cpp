@@ -15,6 +15,7 @@
 #include "recorder/pipeline.hpp"
 #include "recorder/selection.hpp"
 #include "store/digest.hpp"
+#include "store/meta.hpp"
 
 namespace ktape::recorder {
 
@@ -189,6 +190,17 @@ class Session {
     }
   }
 
+  // The counts `ktape ls` shows (store/meta.hpp).
+  static store::RecordingMeta meta_of(const RecordSummary& s, const PipelineStats& ps) {
+    store::RecordingMeta meta;
+    meta.objects = s.objects;
+    meta.events = s.events;
+    meta.duration_ns = s.elapsed.count();
+    for (const auto& [name, n] : ps.objects_per_resource) meta.resources[name].objects = n;
+    for (const auto& [name, n] : ps.events_per_resource) meta.resources[name].events = n;
+    return meta;
+  }
+
   Result<RecordSummary> finish() {
     stop_loops();
     auto closed = m_pipeline->finish();
@@ -214,7 +226,9 @@ class Session {
     }
     std::sort(s.resources.begin(), s.resources.end(), [](auto& a, auto& b) { return a.name < b.name; });
     if (!closed) return fail(closed.error());
-    // Only a file closed whole gets a sidecar: an unfinished one must not look verified.
+    // Only a file closed whole gets a sidecar and a meta: an unfinished one must not look verified.
+    auto meta = store::write_meta(m_writer->path(), meta_of(s, ps));
+    if (!meta) return fail(meta.error());
     auto digest = store::write_sidecar(m_writer->path());
     if (!digest) return fail(digest.error());
     s.sha256 = *digest;

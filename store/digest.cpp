@@ -66,22 +66,27 @@ Result<std::string> sha256_file(const std::string& path) {
 
 std::string sidecar_path(const std::string& path) { return path + ".sha256"; }
 
-Result<std::string> write_sidecar(const std::string& path) {
-  auto digest = sha256_file(path);
-  if (!digest) return digest;
-  std::string line = *digest + "  " + std::filesystem::path(path).filename().string() + "\n";
-  std::string side = sidecar_path(path);
-  std::string tmp = side + ".tmp";
+Result<void> write_private_file(const std::string& path, std::string_view bytes) {
+  std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(io_error("cannot create", tmp));
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
   auto e = io_error("cannot write", tmp);
   ::close(fd);
   if (!ok) {
     ::unlink(tmp.c_str());
     return fail(e);
   }
-  if (::rename(tmp.c_str(), side.c_str()) != 0) return fail(io_error("cannot rename to", side));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(io_error("cannot rename to", path));
+  return {};
+}
+
+Result<std::string> write_sidecar(const std::string& path) {
+  auto digest = sha256_file(path);
+  if (!digest) return digest;
+  std::string line = *digest + "  " + std::filesystem::path(path).filename().string() + "\n";
+  auto written = write_private_file(sidecar_path(path), line);
+  if (!written) return fail(written.error());
   return digest;
 }
 

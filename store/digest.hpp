@@ -14,6 +14,9 @@ std::string sha256_hex(std::string_view bytes);
 Result<std::string> sha256_file(const std::string& path);
 // The sidecar's path: path + ".sha256".
 std::string sidecar_path(const std::string& path);
+// Writes `bytes` to `path` (mode 0600) through a temporary file and a rename, so a reader sees the
+// old file or the new one, never half of one.
+Result<void> write_private_file(const std::string& path, std::string_view bytes);
 // Hashes `path` and writes its sidecar (mode 0600, replacing an older sidecar through a rename, so
 // a reader never sees half a sidecar). Returns the hash. Call it only for a file closed whole: a
 // sidecar says the file is finished.

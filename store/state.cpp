@@ -35,6 +35,25 @@ std::string RecordedState::key(std::string_view api_version, std::string_view re
   return k;
 }
 
+Result<void> RecordedState::apply(RecordingEntry&& entry) {
+  if (entry.kind == RecordingEntry::Kind::object) {
+    Value& o = entry.object;
+    auto api_version = o.string_at({"apiVersion"});
+    auto resource = m_resolver(api_version, o.string_at({"kind"}));
+    auto k =
+        key(api_version, resource, o.string_at({"metadata", "namespace"}), o.string_at({"metadata", "name"}));
+    m_objects[k] = std::move(o);
+    return {};
+  }
+  if (entry.event.method == Method::create) {
+    const ResourcePatch& ev = entry.event;
+    auto k = key(ev.resource.api_version(), ev.resource.resource, ev.namespace_name, ev.name);
+    m_objects[k] = std::move(entry.event.template_value);
+    return {};
+  }
+  return apply(static_cast<const RecordingEntry&>(entry));
+}
+
 Result<void> RecordedState::apply(const RecordingEntry& entry) {
   if (entry.kind == RecordingEntry::Kind::object) {
     const Value& o = entry.object;

@@ -29,9 +29,13 @@ class RecordedState {
   // Applies one entry. A patch or delete of an object the state does not hold, or a patch that
   // does not apply, is an Error (the state is unchanged); a create of an object it holds replaces it.
   Result<void> apply(const formats::RecordingEntry& entry);
+  // The same, moving the entry's object or create template into the state instead of copying it.
+  Result<void> apply(formats::RecordingEntry&& entry);
 
   // Objects by key(), ordered.
   const std::map<std::string, formats::Value>& objects() const { return m_objects; }
+  // Moves the objects out (the state is then empty): for a caller done applying entries.
+  std::map<std::string, formats::Value> release_objects() { return std::move(m_objects); }
   // "apps/v1|deployments|shop|web" ("" namespace for cluster-scoped objects).
   static std::string key(std::string_view api_version, std::string_view resource,
                          std::string_view namespace_name, std::string_view name);

@@ -1,0 +1,200 @@
+// diff_sides: reading the two sides of a diff (recordings or a live cluster) into normalised,
+// selected states.
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "store/diff.hpp"
+#include "store/state_at.hpp"
+
+namespace ktape::store {
+
+namespace {
+
+using formats::Value;
+using kube::ApiResource;
+using kube::Discovery;
+
+struct KeyParts {
+  std::string group, version, resource, namespace_name, name;
+};
+
+KeyParts split_key(std::string_view key) {
+  std::string_view parts[4];
+  for (auto& part : parts) {
+    auto bar = key.find('|');
+    part = key.substr(0, bar);
+    key.remove_prefix(std::min(bar + 1, key.size()));
+  }
+  KeyParts k;
+  auto slash = parts[0].find('/');
+  k.group = slash == std::string_view::npos ? "" : std::string(parts[0].substr(0, slash));
+  k.version = std::string(slash == std::string_view::npos ? parts[0] : parts[0].substr(slash + 1));
+  k.resource = std::string(parts[1]);
+  k.namespace_name = std::string(parts[2]);
+  k.name = std::string(parts[3]);
+  return k;
+}
+
+// The resource of an object under `key`: from discovery when it serves it, else made up from the
+// object (so that a recording's resources that no server is asked about can still be selected).
+ApiResource resource_of(const Discovery& discovery, const KeyParts& k, const Value& object) {
+  if (const auto* r = discovery.find(k.group, k.version, k.resource)) return *r;
+  ApiResource r;
+  r.group = k.group;
+  r.version = k.version;
+  r.resource = k.resource;
+  r.kind = std::string(object.string_at({"kind"}));
+  r.namespaced = !k.namespace_name.empty();
+  r.verbs = {"list", "watch"};
+  r.preferred = true;
+  return r;
+}
+
+// A discovery document describing what two recordings hold, for --resource when no server is
+// involved: plural, kind and singular (kind in lower case) resolve; short names do not.
+Discovery discovery_of(const ObjectMap& a, const ObjectMap& b) {
+  Discovery d;
+  std::set<std::string> seen;
+  for (const auto* side : {&a, &b}) {
+    for (const auto& [key, object] : *side) {
+      auto k = split_key(key);
+      if (!seen.insert(k.group + "/" + k.version + "/" + k.resource).second) continue;
+      d.resources.push_back(resource_of(Discovery{}, k, object));
+    }
+  }
+  return d;
+}
+
+void select(ObjectMap& objects, const kube::SelectionMatcher& matcher, const Discovery& discovery) {
+  for (auto it = objects.begin(); it != objects.end();) {
+    auto k = split_key(it->first);
+    bool keep = matcher.selected(resource_of(discovery, k, it->second), k.namespace_name, &it->second);
+    it = keep ? std::next(it) : objects.erase(it);
+  }
+}
+
+// A plural resolver answering from discovery by apiVersion and kind (custom resources with
+// irregular plurals included), falling back to guess_plural.
+PluralResolver resolver_of(const Discovery* discovery) {
+  if (discovery == nullptr) return {};
+  return [discovery](std::string_view api_version, std::string_view kind) {
+    for (const auto& r : discovery->resources)
+      if (r.kind == kind && r.api_version() == api_version) return r.resource;
+    return guess_plural(kind);
+  };
+}
+
+struct FileSide {
+  ObjectMap objects;
+  std::vector<std::string> header_resources;  // the header's selection.resources, qualified names
+};
+
+Result<FileSide> read_file_side(const DiffSide& side, const Discovery* discovery,
+                                const DiffOptions& options) {
+  auto opened = open_recording(side.path);
+  if (!opened) return fail(opened.error());
+  FileSide out;
+  if (opened->header)
+    if (const Value* rs = opened->header->selection.find("resources"); rs != nullptr && rs->is_array())
+      for (const auto& r : rs->as_array())
+        if (r.is_string()) out.header_resources.push_back(r.as_string());
+  RecordedState state(resolver_of(discovery));
+  auto rest = apply_until(opened->reader, state, side.at_ns);
+  if (!rest) return fail(rest.error());
+  out.objects = state.release_objects();
+  for (auto& [key, object] : out.objects) normalize_for_diff(object, options);
+  return out;
+}
+
+// The resources to list on the live side: --resource when given, else what the recording holds
+// and what its header says was recorded.
+std::vector<ApiResource> live_resources(const Discovery& discovery, const kube::SelectionMatcher& matcher,
+                                        const FileSide& file) {
+  if (!matcher.resources().empty()) return matcher.resources();
+  std::vector<ApiResource> out;
+  auto add = [&](const ApiResource& r) {
+    if (!kube::contains_resource(out, r) && r.has_verb("list") && matcher.resource_selected(r))
+      out.push_back(r);
+  };
+  for (const auto& [key, object] : file.objects) {
+    auto k = split_key(key);
+    if (const auto* r = discovery.find(k.group, k.version, k.resource)) add(*r);
+  }
+  for (const auto& name : file.header_resources)
+    if (auto r = discovery.resolve(name)) add(*r);
+  return out;
+}
+
+Result<ObjectMap> read_live_side(kube::Client& client, const std::vector<ApiResource>& resources,
+                                 const DiffOptions& options) {
+  ObjectMap out;
+  kube::ListOptions list;
+  list.namespace_name = kube::server_side_namespace(options.selection);
+  list.label_selector = options.selection.label_selector;
+  for (const auto& r : resources) {
+    auto pager = client.list(r, list);
+    for (;;) {
+      auto page = pager.next();
+      if (!page) return fail(with_context(page.error(), "listing " + r.qualified_name()));
+      if (!*page) break;
+      for (auto& item : (*page)->items) {
+        auto key = RecordedState::key(r.api_version(), r.resource, item.string_at({"metadata", "namespace"}),
+                                      item.string_at({"metadata", "name"}));
+        normalize_for_diff(item, options);
+        out.emplace(std::move(key), std::move(item));
+      }
+    }
+  }
+  return out;
+}
+
+// One recording side and one live side (in either order).
+Result<std::pair<ObjectMap, ObjectMap>> read_with_live(const DiffSide& file_side, const DiffSide& live_side,
+                                                       const DiffOptions& options, bool live_first) {
+  auto discovery = live_side.live->discover();
+  if (!discovery) return fail(with_context(discovery.error(), live_side.label));
+  auto matcher = kube::SelectionMatcher::make(options.selection, *discovery);
+  if (!matcher) return fail(matcher.error());
+  auto file = read_file_side(file_side, &*discovery, options);
+  if (!file) return fail(file.error());
+  auto live = read_live_side(*live_side.live, live_resources(*discovery, *matcher, *file), options);
+  if (!live) return fail(with_context(live.error(), live_side.label));
+  select(file->objects, *matcher, *discovery);
+  select(*live, *matcher, *discovery);
+  if (live_first) return std::pair{std::move(*live), std::move(file->objects)};
+  return std::pair{std::move(file->objects), std::move(*live)};
+}
+
+}  // namespace
+
+Result<std::vector<DiffEntry>> diff_sides(const DiffSide& a, const DiffSide& b, const DiffOptions& options) {
+  if (a.live != nullptr && b.live != nullptr)
+    return fail(ErrorKind::invalid,
+                "diff compares a recording with a cluster or two recordings, not two clusters");
+  if (a.live != nullptr || b.live != nullptr) {
+    auto states =
+        a.live != nullptr ? read_with_live(b, a, options, true) : read_with_live(a, b, options, false);
+    if (!states) return fail(states.error());
+    return diff_states(states->first, states->second);
+  }
+  FileSide x;
+  // The two recordings are read at once, one on a thread of its own (joined before y is used).
+  Result<FileSide> y = fail(ErrorKind::cancelled, "not read");
+  {
+    std::jthread reader([&] { y = read_file_side(b, nullptr, options); });
+    auto x_read = read_file_side(a, nullptr, options);
+    reader.join();
+    if (!x_read) return fail(x_read.error());
+    x = std::move(*x_read);
+  }
+  if (!y) return fail(y.error());
+  auto discovery = discovery_of(x.objects, y->objects);
+  auto matcher = kube::SelectionMatcher::make(options.selection, discovery);
+  if (!matcher) return fail(with_context(matcher.error(), "in " + a.label + " or " + b.label));
+  select(x.objects, *matcher, discovery);
+  select(y->objects, *matcher, discovery);
+  return diff_states(x.objects, y->objects);
+}
+
+}  // namespace ktape::store
