@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
@@ -104,6 +105,27 @@ ApiResult<Value> check_namespace(Value object, const ResourceInfo& info, const s
     return tl::unexpected(err_bad_request(
         "the namespace of the provided object does not match the namespace sent on the request"));
   return object;
+}
+
+// The etcd key a real kube-apiserver keeps the object under (named in storage errors):
+// /registry/<resource>/<ns>/<name>, with the few resources stored under another prefix.
+std::string storage_key_of(const ResourceInfo& info, const std::string& ns, const std::string& name) {
+  static const std::unordered_map<std::string, std::string> k_prefixes = {
+      {"/services", "services/specs"},
+      {"/endpoints", "services/endpoints"},
+      {"/nodes", "minions"},
+      {"networking.k8s.io/ingresses", "ingress"},
+  };
+  std::string key = "/registry/";
+  if (auto it = k_prefixes.find(std::string(info.group).append("/").append(info.resource));
+      it != k_prefixes.end())
+    key += it->second;
+  else if (info.custom)
+    key.append(info.group).append("/").append(info.resource);
+  else
+    key += info.resource;
+  if (!ns.empty()) key.append("/").append(ns);
+  return key.append("/").append(name);
 }
 
 // dryRun=All (query, or DeleteOptions.dryRun in a DELETE body).
@@ -385,6 +407,11 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     auto e = m_store.modify(
         *t.info, ns, t.name, sub,
         [&](const Value& current) -> ApiResult<Value> {
+          std::string given_uid = detail::metadata_string(*object, "uid");
+          std::string stored_uid = detail::metadata_string(current, "uid");
+          if (!given_uid.empty() && given_uid != stored_uid)
+            return tl::unexpected(err_uid_precondition(
+                t.info->resource, t.name, storage_key_of(*t.info, ns, t.name), given_uid, stored_uid));
           Value next = *object;
           if (sub == Subresource::main)
             if (auto ok = admit_update(*t.info, current, next, context); !ok)
@@ -420,6 +447,14 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
                                        Value::object()});
       return tl::unexpected(err_bad_request(result.error().message));
     }
+    // checkName of the real patcher: the patched object still names the URL's object.
+    if (std::string name = detail::metadata_string(*result, "name"); name != t.name)
+      return tl::unexpected(err_bad_request(std::string("the name of the object (")
+                                                .append(name)
+                                                .append(") does not match the name on the URL (")
+                                                .append(t.name)
+                                                .append(")")));
+    if (auto ok = check_namespace(*result, *t.info, ns); !ok) return tl::unexpected(ok.error());
     if (sub == Subresource::main)
       if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
     return std::move(*result);

@@ -292,23 +292,29 @@ void create_pod(Value& pod, const std::vector<Value>& limit_ranges) {
   pod.set("status", std::move(status));
 }
 
-// A Job without manualSelector: the selector is its uid, and the template and the Job carry
-// the controller-uid and job-name labels (both the batch.kubernetes.io/ and the legacy names).
+// A Job without manualSelector (generateSelector of the real strategy): the template gets the
+// job-name and controller-uid labels (both the batch.kubernetes.io/ and the legacy names) where
+// the client did not set them, and the selector its controller-uid match label; a value the
+// client set is kept, for validation to refuse when it is not this Job's.
 void create_job(Value& job) {
   Value& spec = job["spec"];
   if (!spec.is_object()) return;
   const Value* manual = spec.find("manualSelector");
   if (manual && manual->is_bool() && manual->as_bool()) return;
-  std::string uid = detail::metadata_string(job, "uid");
-  std::string name = detail::metadata_string(job, "name");
-  Value selector = Value::object();
-  selector["matchLabels"].set("batch.kubernetes.io/controller-uid", uid);
-  spec.set("selector", selector);
+  const std::string uid = detail::metadata_string(job, "uid");
+  const std::string name = detail::metadata_string(job, "name");
   Value& labels = spec["template"]["metadata"]["labels"];
-  labels.set("batch.kubernetes.io/controller-uid", uid);
-  labels.set("batch.kubernetes.io/job-name", name);
-  labels.set("controller-uid", uid);
-  labels.set("job-name", name);
+  if (!labels.is_object()) labels = Value::object();
+  // In the order Go writes a map's keys.
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"batch.kubernetes.io/controller-uid", &uid},
+        {"batch.kubernetes.io/job-name", &name},
+        {"controller-uid", &uid},
+        {"job-name", &name}})
+    if (!labels.find(key)) labels.set(key, *value);
+  Value& match = spec["selector"]["matchLabels"];
+  if (!match.is_object()) match = Value::object();
+  if (!match.find("batch.kubernetes.io/controller-uid")) match.set("batch.kubernetes.io/controller-uid", uid);
   Value& own = detail::metadata_of(job)["labels"];
   if (own.size() == 0) own = labels;
 }
