@@ -128,6 +128,29 @@ std::string storage_key_of(const ResourceInfo& info, const std::string& ns, cons
   return key.append("/").append(name);
 }
 
+// checkName of the real patcher: the patched object still names the URL's object and namespace.
+ApiResult<void> check_name(const Value& object, const ResourceInfo& info, const std::string& ns,
+                           const std::string& name) {
+  if (std::string given = detail::metadata_string(object, "name"); given != name)
+    return tl::unexpected(err_bad_request(std::string("the name of the object (")
+                                              .append(given)
+                                              .append(") does not match the name on the URL (")
+                                              .append(name)
+                                              .append(")")));
+  if (auto ok = check_namespace(object, info, ns); !ok) return tl::unexpected(ok.error());
+  return {};
+}
+
+// The storage layer's UID precondition of a PUT: a body naming a uid names the stored object's.
+ApiResult<void> check_uid_precondition(const Value& body, const Value& current, const ResourceInfo& info,
+                                       const std::string& ns, const std::string& name) {
+  std::string given_uid = detail::metadata_string(body, "uid");
+  std::string stored_uid = detail::metadata_string(current, "uid");
+  if (given_uid.empty() || given_uid == stored_uid) return {};
+  return tl::unexpected(
+      err_uid_precondition(info.resource, name, storage_key_of(info, ns, name), given_uid, stored_uid));
+}
+
 // dryRun=All (query, or DeleteOptions.dryRun in a DELETE body).
 DryRun dry_run_of(const Request& r) {
   if (query_of(r, "dryRun") == "All") return DryRun::yes;
@@ -407,11 +430,8 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     auto e = m_store.modify(
         *t.info, ns, t.name, sub,
         [&](const Value& current) -> ApiResult<Value> {
-          std::string given_uid = detail::metadata_string(*object, "uid");
-          std::string stored_uid = detail::metadata_string(current, "uid");
-          if (!given_uid.empty() && given_uid != stored_uid)
-            return tl::unexpected(err_uid_precondition(
-                t.info->resource, t.name, storage_key_of(*t.info, ns, t.name), given_uid, stored_uid));
+          if (auto ok = check_uid_precondition(*object, current, *t.info, ns, t.name); !ok)
+            return tl::unexpected(ok.error());
           Value next = *object;
           if (sub == Subresource::main)
             if (auto ok = admit_update(*t.info, current, next, context); !ok)
@@ -447,14 +467,7 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
                                        Value::object()});
       return tl::unexpected(err_bad_request(result.error().message));
     }
-    // checkName of the real patcher: the patched object still names the URL's object.
-    if (std::string name = detail::metadata_string(*result, "name"); name != t.name)
-      return tl::unexpected(err_bad_request(std::string("the name of the object (")
-                                                .append(name)
-                                                .append(") does not match the name on the URL (")
-                                                .append(t.name)
-                                                .append(")")));
-    if (auto ok = check_namespace(*result, *t.info, ns); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_name(*result, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
     if (sub == Subresource::main)
       if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
     return std::move(*result);

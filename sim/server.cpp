@@ -166,7 +166,6 @@ Result<void> ServerImpl::start() {
   m_port = m_acceptor.local_endpoint().port();
   if (auto loaded = load_state(); !loaded) return fail(loaded.error());
   m_store.ensure_system_namespaces();
-  m_store.ensure_kubernetes_service(m_port);
   m_store.start_controllers();
   for (auto& hub : m_hubs) hub->start();
   m_accept_thread = std::thread([this] { accept_loop(); });

@@ -174,21 +174,6 @@ void Store::ensure_system_namespaces() {
   }
 }
 
-void Store::ensure_kubernetes_service(std::uint16_t port) {
-  auto info = find_resource("", "v1", "services");
-  // As kube-apiserver's bootstrap controller writes it (without endpoints: realk8s runs with
-  // --endpoint-reconciler-type=none); 10.96.0.1 is never handed out by the allocator.
-  auto parsed = formats::parse_json(
-      R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"kubernetes","namespace":"default",)"
-      R"("labels":{"component":"apiserver","provider":"kubernetes"}},"spec":{"clusterIP":"10.96.0.1",)"
-      R"("clusterIPs":["10.96.0.1"],"internalTrafficPolicy":"Cluster","ipFamilies":["IPv4"],)"
-      R"("ipFamilyPolicy":"SingleStack","ports":[{"name":"https","port":443,"protocol":"TCP",)"
-      R"("targetPort":0}],"sessionAffinity":"None","type":"ClusterIP"},"status":{"loadBalancer":{}}})");
-  if (!info || !parsed) return;
-  (*parsed)["spec"]["ports"].as_array()[0].set("targetPort", static_cast<std::int64_t>(port));
-  (void)create(*info, "default", std::move(*parsed));
-}
-
 std::vector<ResourceInfo> Store::served() const {
   std::shared_lock lock(m_mu);
   return m_served;

@@ -145,9 +145,6 @@ class Store {
 
   // Creates default, kube-system and kube-public when absent.
   void ensure_system_namespaces();
-  // Creates the default/kubernetes Service (ClusterIP 10.96.0.1, port 443 to the server's `port`)
-  // when absent, as a real control plane has it from its start.
-  void ensure_kubernetes_service(std::uint16_t port);
 
   // Resources served right now (built-ins and those of established CRDs).
   std::vector<ResourceInfo> served() const;
