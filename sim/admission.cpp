@@ -2,6 +2,7 @@
 
 #include "sim/crd_schema.hpp"
 #include "sim/defaulting.hpp"
+#include "sim/object_util.hpp"
 #include "sim/strategy.hpp"
 #include "sim/validation.hpp"
 
@@ -43,6 +44,28 @@ ApiResult<void> decode(const ResourceInfo& info, Value& object, const WriteConte
   return {};
 }
 
+// rest.BeforeUpdate: what an update may leave out comes from the stored object (name and
+// namespace from the request, uid when empty, creationTimestamp always, deletionTimestamp once
+// set, deletionGracePeriodSeconds when dropped), so that only a real change is refused.
+void restore_server_metadata(const Value& old, Value& object) {
+  const Value* was = old.find("metadata");
+  if (!was || !object.is_object()) return;
+  Value& meta = object["metadata"];
+  if (!meta.is_object()) meta = Value::object();
+  auto empty = [&](const char* field) {
+    const Value* v = meta.find(field);
+    return !v || v->is_null() || (v->is_string() && v->as_string().empty());
+  };
+  auto restore = [&](const char* field) {
+    if (const Value* v = was->find(field)) meta.set(field, *v);
+  };
+  for (const char* field : {"name", "namespace", "uid", "deletionGracePeriodSeconds"})
+    if (empty(field)) restore(field);
+  restore("creationTimestamp");
+  if (was->find("deletionTimestamp")) restore("deletionTimestamp");
+  meta.erase("selfLink");  // no longer stored since Kubernetes 1.24
+}
+
 bool is_services(const ResourceInfo& info) { return info.group.empty() && info.resource == "services"; }
 
 }  // namespace
@@ -66,10 +89,13 @@ ApiResult<void> admit_create(const ResourceInfo& info, Value& object, const Writ
 ApiResult<void> admit_update(const ResourceInfo& info, const Value& old, Value& object,
                              const WriteContext& context) {
   if (auto ok = decode(info, object, context); !ok) return ok;
-  // The server-set identity is the stored one whatever the body says (the store enforces it too).
-  if (const Value* uid = old.at({"metadata", "uid"}); uid && object.find("metadata"))
-    object["metadata"].set("uid", *uid);
-  if (info.custom) return {};
+  restore_server_metadata(old, object);
+  if (info.custom) {
+    FieldErrors errors;
+    detail::validate_metadata_update(object, old, errors);
+    if (errors.empty()) return {};
+    return tl::unexpected(err_invalid_causes(info, detail::metadata_string(object, "name"), errors.causes()));
+  }
   prepare_for_update(info, old, object);
   if (is_services(info) && context.allocator) {
     if (auto ok = context.allocator->update(old, object, !context.dry_run); !ok) return ok;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 #include "formats/json.hpp"
 #include "formats/patch.hpp"
@@ -104,6 +105,50 @@ ApiResult<Value> check_namespace(Value object, const ResourceInfo& info, const s
     return tl::unexpected(err_bad_request(
         "the namespace of the provided object does not match the namespace sent on the request"));
   return object;
+}
+
+// The etcd key a real kube-apiserver keeps the object under (named in storage errors):
+// /registry/<resource>/<ns>/<name>, with the few resources stored under another prefix.
+std::string storage_key_of(const ResourceInfo& info, const std::string& ns, const std::string& name) {
+  static const std::unordered_map<std::string, std::string> k_prefixes = {
+      {"/services", "services/specs"},
+      {"/endpoints", "services/endpoints"},
+      {"/nodes", "minions"},
+      {"networking.k8s.io/ingresses", "ingress"},
+  };
+  std::string key = "/registry/";
+  if (auto it = k_prefixes.find(std::string(info.group).append("/").append(info.resource));
+      it != k_prefixes.end())
+    key += it->second;
+  else if (info.custom)
+    key.append(info.group).append("/").append(info.resource);
+  else
+    key += info.resource;
+  if (!ns.empty()) key.append("/").append(ns);
+  return key.append("/").append(name);
+}
+
+// checkName of the real patcher: the patched object still names the URL's object and namespace.
+ApiResult<void> check_name(const Value& object, const ResourceInfo& info, const std::string& ns,
+                           const std::string& name) {
+  if (std::string given = detail::metadata_string(object, "name"); given != name)
+    return tl::unexpected(err_bad_request(std::string("the name of the object (")
+                                              .append(given)
+                                              .append(") does not match the name on the URL (")
+                                              .append(name)
+                                              .append(")")));
+  if (auto ok = check_namespace(object, info, ns); !ok) return tl::unexpected(ok.error());
+  return {};
+}
+
+// The storage layer's UID precondition of a PUT: a body naming a uid names the stored object's.
+ApiResult<void> check_uid_precondition(const Value& body, const Value& current, const ResourceInfo& info,
+                                       const std::string& ns, const std::string& name) {
+  std::string given_uid = detail::metadata_string(body, "uid");
+  std::string stored_uid = detail::metadata_string(current, "uid");
+  if (given_uid.empty() || given_uid == stored_uid) return {};
+  return tl::unexpected(
+      err_uid_precondition(info.resource, name, storage_key_of(info, ns, name), given_uid, stored_uid));
 }
 
 // dryRun=All (query, or DeleteOptions.dryRun in a DELETE body).
@@ -385,6 +430,8 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     auto e = m_store.modify(
         *t.info, ns, t.name, sub,
         [&](const Value& current) -> ApiResult<Value> {
+          if (auto ok = check_uid_precondition(*object, current, *t.info, ns, t.name); !ok)
+            return tl::unexpected(ok.error());
           Value next = *object;
           if (sub == Subresource::main)
             if (auto ok = admit_update(*t.info, current, next, context); !ok)
@@ -420,6 +467,7 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
                                        Value::object()});
       return tl::unexpected(err_bad_request(result.error().message));
     }
+    if (auto ok = check_name(*result, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
     if (sub == Subresource::main)
       if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
     return std::move(*result);

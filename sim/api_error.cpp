@@ -70,6 +70,19 @@ ApiError err_conflict(std::string_view plural, std::string_view name) {
               name_details(plural, name));
 }
 
+ApiError err_uid_precondition(std::string_view plural, std::string_view name, std::string_view key,
+                              std::string_view given_uid, std::string_view stored_uid) {
+  std::string message = "Operation cannot be fulfilled on ";
+  message.append(plural)
+      .append(" ")
+      .append(quoted(name))
+      .append(": StorageError: invalid object, Code: 4, Key: ");
+  message.append(key).append(
+      ", ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ");
+  message.append(given_uid).append(", UID in object meta: ").append(stored_uid);
+  return make(409, "Conflict", std::move(message), name_details(plural, name));
+}
+
 ApiError err_bad_request(std::string message) { return make(400, "BadRequest", std::move(message)); }
 
 ApiError err_invalid(std::string_view kind, std::string_view name, std::string_view field,

@@ -32,6 +32,11 @@ ApiError err_unknown_resource();
 ApiError err_already_exists(std::string_view plural, std::string_view name);
 // A stale resourceVersion precondition (409 Conflict).
 ApiError err_conflict(std::string_view plural, std::string_view name);
+// 409 Conflict of an update whose body names another uid than the stored object's (the storage
+// layer's UID precondition), worded as etcd3's StorageError with the object's key `key`
+// ("/registry/configmaps/ns/name").
+ApiError err_uid_precondition(std::string_view plural, std::string_view name, std::string_view key,
+                              std::string_view given_uid, std::string_view stored_uid);
 // 400 BadRequest with `message`.
 ApiError err_bad_request(std::string message);
 // 422 Invalid on one field: `Kind "name" is invalid: field: detail`.

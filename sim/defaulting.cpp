@@ -50,16 +50,18 @@ class Walk {
     for (std::size_t i : def.defaulted) {
       const auto& [key, prop] = def.properties[i];
       Value* present = v.find(key);
-      if (!present || present->is_null()) v.set(key, *prop.default_value);
+      if (!present)
+        v.as_object().push_back(formats::Member{key, *prop.default_value});
+      else if (present->is_null())
+        *present = *prop.default_value;
     }
     auto& members = v.as_object();
     for (std::size_t i = 0; i < members.size();) {
       const Property* prop = def.find(members[i].key);
-      std::size_t mark = m_path.size();
       if (!prop) {
-        append_key(members[i].key);
-        m_unknown.push_back(m_path);
-        m_path.resize(mark);
+        m_path.push_back({members[i].key, 0, Segment::field});
+        m_unknown.push_back(path());
+        m_path.pop_back();
         members.erase(members.begin() + static_cast<std::ptrdiff_t>(i));
         continue;
       }
@@ -69,9 +71,9 @@ class Walk {
         members.erase(members.begin() + static_cast<std::ptrdiff_t>(i));
         continue;
       }
-      append_key(members[i].key);
+      m_path.push_back({members[i].key, 0, Segment::field});
       member(*prop, members[i].value);
-      m_path.resize(mark);
+      m_path.pop_back();
       ++i;
     }
   }
@@ -83,22 +85,16 @@ class Walk {
     if (prop.items && v.is_array()) {
       Array& items = v.as_array();
       for (std::size_t i = 0; i < items.size(); ++i) {
-        std::size_t mark = m_path.size();
-        m_path += '[';
-        m_path += std::to_string(i);
-        m_path += ']';
+        m_path.push_back({{}, i, Segment::item});
         object(*prop.items, items[i]);
-        m_path.resize(mark);
+        m_path.pop_back();
       }
     }
     if (prop.map && v.is_object()) {
       for (formats::Member& m : v.as_object()) {
-        std::size_t mark = m_path.size();
-        m_path += '[';
-        m_path += m.key;
-        m_path += ']';
+        m_path.push_back({m.key, 0, Segment::map_key});
         object(*prop.map, m.value);
-        m_path.resize(mark);
+        m_path.pop_back();
       }
     }
   }
@@ -114,15 +110,34 @@ class Walk {
     if (v.is_object())
       for (const formats::Member& m : v.as_object()) check(m.value);
   }
-  void append_key(const std::string& key) {
-    if (!m_path.empty()) m_path += '.';
-    m_path += key;
+  // The path is kept as segments and spelled only for an unknown field, which is rare: most
+  // objects are walked without building a string.
+  struct Segment {
+    enum Kind { field, item, map_key };
+    std::string_view key;
+    std::size_t at = 0;
+    Kind kind = field;
+  };
+  // The path as the strict decoder names it: "spec.containers[0].name", "data[key]".
+  std::string path() const {
+    std::string out;
+    for (const Segment& s : m_path) {
+      if (s.kind == Segment::field) {
+        if (!out.empty()) out += '.';
+        out += s.key;
+      } else {
+        out += '[';
+        out += s.kind == Segment::item ? std::to_string(s.at) : std::string(s.key);
+        out += ']';
+      }
+    }
+    return out;
   }
   using Array = formats::Array;
 
   std::vector<std::string>& m_unknown;
   std::string& m_error;
-  std::string m_path;
+  std::vector<Segment> m_path;
 };
 
 }  // namespace

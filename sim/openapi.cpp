@@ -51,8 +51,10 @@ Table build_table() {
       def.properties.emplace_back(prop.key, read_property(table, prop.value));
     std::sort(def.properties.begin(), def.properties.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t i = 0; i < def.properties.size(); ++i)
+    for (std::size_t i = 0; i < def.properties.size(); ++i) {
       if (def.properties[i].second.default_value) def.defaulted.push_back(i);
+      def.index.emplace(def.properties[i].first, i);
+    }
   }
   for (const formats::Member& m : parsed->find("kinds")->as_object())
     if (const Definition* def = lookup(table, &m.value)) table.kinds.emplace(m.key, def);
@@ -67,9 +69,8 @@ const Table& table() {
 }  // namespace
 
 const Property* Definition::find(std::string_view key) const {
-  auto it = std::lower_bound(properties.begin(), properties.end(), key,
-                             [](const auto& p, std::string_view k) { return p.first < k; });
-  return it != properties.end() && it->first == key ? &it->second : nullptr;
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : &properties[it->second].second;
 }
 
 const Definition* find_kind_definition(std::string_view group_version, std::string_view kind) {

@@ -30,6 +30,9 @@ struct Definition {
   std::vector<std::pair<std::string, Property>> properties;  // sorted by name
   // Indexes of the properties that carry a default, so defaulting skips the others.
   std::vector<std::size_t> defaulted;
+  // Property name -> index into `properties` (views into the names held there): defaulting
+  // looks up every member of every object it walks, so this is a hash, not a search.
+  std::unordered_map<std::string_view, std::size_t> index;
   // The property `key`, nullptr when the definition has none of that name.
   const Property* find(std::string_view key) const;
 };

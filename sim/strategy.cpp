@@ -102,7 +102,10 @@ void default_tolerations(Value& spec) {
       std::string_view effect = t.string_at({"effect"});
       if (t.string_at({"key"}) == key && (effect.empty() || effect == "NoExecute")) has = true;
     }
-    if (!has) list.push_back(toleration(key));
+    if (has) continue;
+    static const Value k_not_ready = toleration("node.kubernetes.io/not-ready");
+    static const Value k_unreachable = toleration("node.kubernetes.io/unreachable");
+    list.push_back(std::string_view(key) == "node.kubernetes.io/not-ready" ? k_not_ready : k_unreachable);
   }
 }
 
@@ -113,8 +116,9 @@ Value key_path(const char* key, const char* path) {
   return v;
 }
 
-// The projected volume the ServiceAccount admission plugin adds (BoundServiceAccountTokenVolume).
-Value token_volume(const std::string& name) {
+// The projected volume the ServiceAccount admission plugin adds (BoundServiceAccountTokenVolume),
+// without its name.
+Value make_token_volume() {
   Value token = Value::object();
   token.set("expirationSeconds", 3607);  // the plugin's 1 h plus the 7 s it adds for skew
   token.set("path", "token");
@@ -135,8 +139,16 @@ Value token_volume(const std::string& name) {
   projected.set("defaultMode", 420);
   projected.set("sources", formats::Array{sa, cm, downward});
   Value volume = Value::object();
+  volume.set("name", "");
+  volume.set("projected", std::move(projected));
+  return volume;
+}
+
+// The token volume named `name`: a copy of one built once, since every Pod create adds one.
+Value token_volume(const std::string& name) {
+  static const Value k_template = make_token_volume();
+  Value volume = k_template;
   volume.set("name", name);
-  volume.set("projected", projected);
   return volume;
 }
 
@@ -164,10 +176,15 @@ void service_account(Value& spec) {
     if (!cs || !cs->is_array()) continue;
     for (Value& c : cs->as_array()) {
       if (!c.is_object() || mounts_token(c)) continue;
-      Value mount = Value::object();
-      mount.set("mountPath", k_token_mount);
+      static const Value k_mount = [] {
+        Value m = Value::object();
+        m.set("mountPath", k_token_mount);
+        m.set("name", "");
+        m.set("readOnly", true);
+        return m;
+      }();
+      Value mount = k_mount;
       mount.set("name", name);
-      mount.set("readOnly", true);
       c["volumeMounts"].push_back(std::move(mount));
       added = true;
     }
@@ -275,23 +292,29 @@ void create_pod(Value& pod, const std::vector<Value>& limit_ranges) {
   pod.set("status", std::move(status));
 }
 
-// A Job without manualSelector: the selector is its uid, and the template and the Job carry
-// the controller-uid and job-name labels (both the batch.kubernetes.io/ and the legacy names).
+// A Job without manualSelector (generateSelector of the real strategy): the template gets the
+// job-name and controller-uid labels (both the batch.kubernetes.io/ and the legacy names) where
+// the client did not set them, and the selector its controller-uid match label; a value the
+// client set is kept, for validation to refuse when it is not this Job's.
 void create_job(Value& job) {
   Value& spec = job["spec"];
   if (!spec.is_object()) return;
   const Value* manual = spec.find("manualSelector");
   if (manual && manual->is_bool() && manual->as_bool()) return;
-  std::string uid = detail::metadata_string(job, "uid");
-  std::string name = detail::metadata_string(job, "name");
-  Value selector = Value::object();
-  selector["matchLabels"].set("batch.kubernetes.io/controller-uid", uid);
-  spec.set("selector", selector);
+  const std::string uid = detail::metadata_string(job, "uid");
+  const std::string name = detail::metadata_string(job, "name");
   Value& labels = spec["template"]["metadata"]["labels"];
-  labels.set("batch.kubernetes.io/controller-uid", uid);
-  labels.set("batch.kubernetes.io/job-name", name);
-  labels.set("controller-uid", uid);
-  labels.set("job-name", name);
+  if (!labels.is_object()) labels = Value::object();
+  // In the order Go writes a map's keys.
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"batch.kubernetes.io/controller-uid", &uid},
+        {"batch.kubernetes.io/job-name", &name},
+        {"controller-uid", &uid},
+        {"job-name", &name}})
+    if (!labels.find(key)) labels.set(key, *value);
+  Value& match = spec["selector"]["matchLabels"];
+  if (!match.is_object()) match = Value::object();
+  if (!match.find("batch.kubernetes.io/controller-uid")) match.set("batch.kubernetes.io/controller-uid", uid);
   Value& own = detail::metadata_of(job)["labels"];
   if (own.size() == 0) own = labels;
 }

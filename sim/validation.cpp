@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "formats/json.hpp"
 #include "sim/object_util.hpp"
 
 namespace ktape::sim {
@@ -213,6 +214,44 @@ void validate_metadata(const Value& object, FieldErrors& errors) {
   validate_owner_references(object, errors);
 }
 
+namespace {
+
+// A metav1.Time as Go's %v prints it in UTC: "2030-01-01 00:00:00 +0000 UTC" (from RFC 3339 text;
+// an offset other than Z is kept as written).
+std::string go_time(std::string_view rfc3339) {
+  std::string out(rfc3339);
+  if (auto t = out.find('T'); t != std::string::npos) out[t] = ' ';
+  if (!out.empty() && out.back() == 'Z') {
+    out.pop_back();
+    out += " +0000 UTC";
+  }
+  return out;
+}
+
+// An immutable field's value as field.Invalid prints it.
+std::string go_value(std::string_view field, const Value* v) {
+  if (!v || v->is_null()) return "\"null\"";
+  if (v->is_number()) return v->number_text();
+  if (!v->is_string()) return formats::to_json(*v);
+  return field == "deletionTimestamp" ? go_time(v->as_string()) : go_quote(v->as_string());
+}
+
+}  // namespace
+
+void validate_metadata_update(const Value& object, const Value& old, FieldErrors& errors) {
+  const Value* now = object.find("metadata");
+  const Value* was = old.find("metadata");
+  if (!now || !was) return;
+  for (std::string_view field :
+       {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"}) {
+    const Value* a = now->find(field);
+    const Value* b = was->find(field);
+    bool same = (!a || a->is_null()) ? (!b || b->is_null()) : (b && *a == *b);
+    if (!same)
+      errors.invalid(std::string("metadata.").append(field), go_value(field, a), "field is immutable");
+  }
+}
+
 }  // namespace detail
 
 ApiResult<void> validate_create(const ResourceInfo& info, const Value& object) {
@@ -225,7 +264,9 @@ ApiResult<void> validate_create(const ResourceInfo& info, const Value& object) {
 
 ApiResult<void> validate_update(const ResourceInfo& info, const Value& old, const Value& object) {
   FieldErrors errors;
+  // Strategies validate the object as on create, then what the update changed.
   detail::validate_metadata(object, errors);
+  detail::validate_metadata_update(object, old, errors);
   if (detail::Validator v = detail::find_validator(info)) v(object, &old, errors);
   if (errors.empty()) return {};
   return tl::unexpected(err_invalid_causes(info, detail::metadata_string(object, "name"), errors.causes()));

@@ -60,6 +60,10 @@ Validator find_validator(const ResourceInfo& info);
 // The metadata checks every kind gets (names of labels and annotations, their values, owner
 // references).
 void validate_metadata(const formats::Value& object, FieldErrors& errors);
+// ValidateObjectMetaUpdate's immutable fields: name, namespace, uid, creationTimestamp,
+// deletionTimestamp and deletionGracePeriodSeconds of `object` as they are in `old` (after
+// restore_server_metadata put back what an update may leave out).
+void validate_metadata_update(const formats::Value& object, const formats::Value& old, FieldErrors& errors);
 // A PodSpec at `path` ("spec", "spec.template.spec"). `claim_templates` names volumes that a
 // StatefulSet's volumeClaimTemplates provide (mounts may refer to them).
 void validate_pod_spec(const formats::Value& spec, const std::string& path, FieldErrors& errors,

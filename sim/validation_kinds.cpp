@@ -1,5 +1,7 @@
 // The checks of each built-in kind (kubernetes pkg/apis/*/validation, 1.32), dispatched by
 // resource. Pod specs are checked in validation_pod.cpp, wherever one appears.
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -156,20 +158,46 @@ void job_restart_policy(const Value& tmpl_spec, const std::string& path, FieldEr
     errors.required(path + ".restartPolicy", "valid values: \"OnFailure\", \"Never\"");
 }
 
+// validateGeneratedSelector: without manualSelector, the template carries this Job's uid and name
+// under both label names and the selector is exactly the generated one.
+void generated_selector(const Value& o, const Value* selector, FieldErrors& errors) {
+  const std::string uid(o.string_at({"metadata", "uid"}));
+  const std::string name(o.string_at({"metadata", "name"}));
+  const Value* labels = o.at({"spec", "template", "metadata", "labels"});
+  if (!labels || !labels->is_object()) {
+    errors.required("spec.template.metadata.labels");
+    return;
+  }
+  auto has_label = [&](const char* key, const std::string& expected) {
+    std::string path = std::string("spec.template.metadata.labels[").append(key).append("]");
+    std::string detail = std::string("must be '").append(expected).append("'");
+    const Value* actual = labels->find(key);
+    if (!actual) {
+      errors.required(std::move(path), detail);
+    } else if (!actual->is_string() || actual->as_string() != expected) {
+      errors.invalid(std::move(path), go_string_map(*labels), detail);
+    }
+  };
+  has_label("controller-uid", uid);
+  has_label("job-name", name);
+  has_label("batch.kubernetes.io/controller-uid", uid);
+  has_label("batch.kubernetes.io/job-name", name);
+  if (!selector) return;
+  const Value* match = selector->find("matchLabels");
+  const Value* generated = match ? match->find("batch.kubernetes.io/controller-uid") : nullptr;
+  const Value* exprs = selector->find("matchExpressions");
+  bool exact = generated && generated->is_string() && generated->as_string() == uid && match->size() == 1 &&
+               (!exprs || exprs->size() == 0);
+  if (!exact) errors.invalid("spec.selector", go_selector(*selector), "`selector` not auto-generated");
+}
+
 void job(const Value& o, const Value* old, FieldErrors& errors) {
   const Value& spec = child(o, "spec");
-  for (const char* key : {"parallelism", "completions", "activeDeadlineSeconds", "backoffLimit"})
-    non_negative(spec, key, "spec", errors);
   const Value* selector = spec.find("selector");
   const Value* manual = spec.find("manualSelector");
-  bool is_manual = manual && manual->is_bool() && manual->as_bool();
-  std::string uid(o.string_at({"metadata", "uid"}));
-  if (selector && !is_manual) {
-    const Value* generated = selector->at({"matchLabels", "batch.kubernetes.io/controller-uid"});
-    bool matches = generated && generated->is_string() && generated->as_string() == uid &&
-                   selector->find("matchLabels")->size() == 1 && !selector->find("matchExpressions");
-    if (!matches) errors.invalid("spec.selector", go_selector(*selector), "`selector` not auto-generated");
-  }
+  if (!(manual && manual->is_bool() && manual->as_bool())) generated_selector(o, selector, errors);
+  for (const char* key : {"parallelism", "completions", "activeDeadlineSeconds", "backoffLimit"})
+    non_negative(spec, key, "spec", errors);
   if (!selector) errors.required("spec.selector");
   const Value& tmpl = child(spec, "template");
   const Value& labels = child(child(tmpl, "metadata"), "labels");
@@ -247,9 +275,33 @@ void service_ports(const Value& spec, FieldErrors& errors) {
   }
 }
 
+// Every clusterIPs entry but "None" is an IP address (IsValidIP). A new Service may give only
+// clusterIP, which the real strategy copies to clusterIPs before validating.
+void service_cluster_ips(const Value& spec, FieldErrors& errors) {
+  const Value* ips = spec.find("clusterIPs");
+  Value given;
+  if ((!ips || !ips->is_array() || ips->size() == 0) && !str(spec, "clusterIP").empty()) {
+    given = Value::array();
+    given.push_back(str(spec, "clusterIP"));
+    ips = &given;
+  }
+  if (!ips || !ips->is_array()) return;
+  for (std::size_t i = 0; i < ips->size(); ++i) {
+    const Value& ip = ips->as_array()[i];
+    std::string text = ip.is_string() ? ip.as_string() : "";
+    if (text == "None") continue;
+    in6_addr addr{};
+    if (::inet_pton(AF_INET, text.c_str(), &addr) == 1 || ::inet_pton(AF_INET6, text.c_str(), &addr) == 1)
+      continue;
+    errors.invalid("spec.clusterIPs[" + std::to_string(i) + "]", go_quote(text),
+                   "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+  }
+}
+
 void service(const Value& o, const Value* old, FieldErrors& errors) {
   const Value& spec = child(o, "spec");
   service_ports(spec, errors);
+  service_cluster_ips(spec, errors);
   std::string type = str(spec, "type");
   if (type != "ClusterIP" && type != "NodePort" && type != "LoadBalancer" && type != "ExternalName")
     errors.unsupported("spec.type", type, {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"});

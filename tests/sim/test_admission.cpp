@@ -108,3 +108,81 @@ TEST_CASE("the content controllers give a namespace and a Service their own obje
   REQUIRE(c.del("/api/v1/namespaces/team/services/web").status == 200);
   CHECK(Cluster::eventually([&] { return c.get("/api/v1/namespaces/team/endpoints/web").status == 404; }));
 }
+
+TEST_CASE("a Job must carry its own uid unless its selector is manual, as a replayed recording does not") {
+  Cluster c;
+  const std::string jobs = "/apis/batch/v1/namespaces/default/jobs";
+  const std::string foreign = "11111111-2222-3333-4444-555555555555";
+  Reply r = c.post(
+      jobs, R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{)"
+            R"("selector":{"matchLabels":{"batch.kubernetes.io/controller-uid":")" +
+                foreign + R"("}},"template":{"metadata":{"labels":{"batch.kubernetes.io/controller-uid":")" +
+                foreign +
+                R"("}},"spec":{"restartPolicy":"Never","containers":[{"name":"w","image":"b"}]}}}})");
+  REQUIRE(r.status == 422);
+  const auto status = r.json();
+  const auto* causes = status.at({"details", "causes"});
+  REQUIRE(causes != nullptr);
+  REQUIRE(causes->size() == 2);
+  CHECK(causes->as_array()[0].string_at({"field"}) ==
+        "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]");
+  CHECK(causes->as_array()[0].string_at({"message"}).find("must be '") != std::string_view::npos);
+  CHECK(causes->as_array()[0].string_at({"message"}).find("must be '" + foreign) == std::string_view::npos);
+  CHECK(causes->as_array()[1].string_at({"field"}) == "spec.selector");
+  CHECK(causes->as_array()[1].string_at({"message"}).find("`selector` not auto-generated") !=
+        std::string_view::npos);
+  // Without them, the Job gets its own uid in all four labels and the selector.
+  Reply ok =
+      c.post(jobs, R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"template":{)"
+                   R"("spec":{"restartPolicy":"Never","containers":[{"name":"w","image":"b"}]}}}})");
+  REQUIRE(ok.status == 201);
+  auto job = ok.json();
+  std::string uid(job.string_at({"metadata", "uid"}));
+  CHECK(job.string_at({"spec", "selector", "matchLabels", "batch.kubernetes.io/controller-uid"}) == uid);
+  CHECK(job.string_at({"spec", "template", "metadata", "labels", "controller-uid"}) == uid);
+  CHECK(job.string_at({"spec", "template", "metadata", "labels", "job-name"}) == "j");
+}
+
+TEST_CASE("server-set metadata is immutable on update, and a ClusterIP is checked before it is allocated") {
+  Cluster c;
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  REQUIRE(c.post(cms, R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})").status == 201);
+  Reply uid = c.patch(cms + "/c", R"({"metadata":{"uid":"11111111-2222-3333-4444-555555555555"}})",
+                      "application/merge-patch+json");
+  CHECK(uid.status == 422);
+  CHECK(uid.json().string_at({"message"}) ==
+        "ConfigMap \"c\" is invalid: metadata.uid: Invalid value: \"11111111-2222-3333-4444-555555555555\": "
+        "field "
+        "is immutable");
+  Reply deleting = c.patch(cms + "/c", R"({"metadata":{"deletionTimestamp":"2030-01-01T00:00:00Z"}})",
+                           "application/merge-patch+json");
+  CHECK(deleting.status == 422);
+  CHECK(deleting.json()
+            .string_at({"message"})
+            .find("Invalid value: 2030-01-01 00:00:00 +0000 UTC: field is immutable") !=
+        std::string_view::npos);
+  Reply renamed = c.patch(cms + "/c", R"({"metadata":{"name":"d"}})", "application/merge-patch+json");
+  CHECK(renamed.status == 400);
+  Reply stamped = c.patch(cms + "/c", R"({"metadata":{"creationTimestamp":"2020-01-01T00:00:00Z"}})",
+                          "application/merge-patch+json");
+  CHECK(stamped.status == 200);
+  CHECK(stamped.json().string_at({"metadata", "creationTimestamp"}) != "2020-01-01T00:00:00Z");
+  Reply put =
+      c.put(cms + "/c", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","uid":"x"}})");
+  CHECK(put.status == 409);
+  CHECK(put.json().string_at({"message"}).find("Key: /registry/configmaps/default/c") !=
+        std::string_view::npos);
+
+  Reply taken = c.post(k_svcs, R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"t"},)"
+                               R"("spec":{"clusterIP":"10.96.0.1","ports":[{"port":80}]}})");
+  CHECK(taken.status == 422);
+  CHECK(taken.json().string_at({"message"}).find("provided IP is already allocated") !=
+        std::string_view::npos);
+  Reply bad = c.post(k_svcs, R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"b"},)"
+                             R"("spec":{"clusterIP":"10.96.300.1","ports":[{"port":80}]}})");
+  CHECK(bad.status == 422);
+  CHECK(bad.json()
+            .string_at({"message"})
+            .find("spec.clusterIPs[0]: Invalid value: \"10.96.300.1\": must be a valid IP") !=
+        std::string_view::npos);
+}
