@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/command_tree.hpp"
 #include "cli/commands.hpp"
 #include "formats/json.hpp"
 
@@ -70,7 +71,9 @@ void add_help(CLI::App& app) {
       set_exit_code(2);
       return;
     }
-    std::cout << target->help();
+    // The formatter directly: App::help() would describe the parsed `help` subcommand instead.
+    std::cout << target->get_formatter()->make_help(target, command_path(*target),
+                                                    CLI::AppFormatMode::Normal);
   });
 }
 

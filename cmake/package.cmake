@@ -44,8 +44,14 @@ install(FILES ${ktape_generated}/completions/ktape
 install(FILES ${ktape_generated}/completions/_ktape DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 install(FILES ${ktape_generated}/completions/ktape.fish
         DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
-# kubectl runs an executable named kubectl-tape on PATH for `kubectl tape ...`.
-install(CODE "file(CREATE_LINK ktape \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/kubectl-tape\" SYMBOLIC)")
+# kubectl runs an executable named kubectl-tape on PATH for `kubectl tape ...`, and
+# kubectl_complete-tape for its completion; bash-completion loads completions/kubectl-tape for the
+# plugin run directly.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/cmake/kubectl_complete-tape DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(CODE "
+  set(root \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
+  file(CREATE_LINK ktape \"\${root}/${CMAKE_INSTALL_BINDIR}/kubectl-tape\" SYMBOLIC)
+  file(CREATE_LINK ktape \"\${root}/${CMAKE_INSTALL_DATADIR}/bash-completion/completions/kubectl-tape\" SYMBOLIC)")
 
 set(CPACK_PACKAGE_NAME ktape)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
