@@ -63,6 +63,7 @@ another cluster. It also runs ktape cluster, an in-memory simulated kube-apiserv
 the kubectl plugin kubectl-tape.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_STRIP_FILES ON)  # the debug info stays in the build tree
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 # The shared libraries' packages, as dpkg-shlibdeps finds them from the binary (not guessed).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
