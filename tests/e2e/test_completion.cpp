@@ -138,5 +138,35 @@ TEST_CASE("ktape version prints the version, git revision and API version; -o js
   CHECK(unknown.err.find("error: no command \"no-such-command\"") != std::string::npos);
 }
 
+TEST_CASE("ktape record's summary table aligns whatever the length of a resource's name") {
+  Home home;
+  home.create_cluster("aligned");
+  fs::path plc = home.path / "plc.yaml";
+  test_support::write_file(plc,
+                           "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: PriorityLevelConfiguration\n"
+                           "metadata: {name: batch}\nspec:\n  type: Limited\n  limited:\n"
+                           "    nominalConcurrencyShares: 5\n    limitResponse: {type: Reject}\n");
+  Output created = home.kubectl("aligned", "create -f " + plc.string());
+  REQUIRE_MESSAGE(created.code == 0, created.err);
+  Output r = home.ktape("record --snapshot --cluster aligned --path " + (home.path / "s.yaml").string());
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  std::istringstream lines(r.err);
+  std::vector<std::string> table;
+  bool in_table = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("  RESOURCE") == 0) in_table = true;
+    if (in_table && line.rfind("  ", 0) == 0) table.push_back(line);
+  }
+  REQUIRE(table.size() > 2);
+  std::size_t longest = 0;
+  for (const auto& row : table) {
+    // Every row is as long as the header: the four right-aligned columns end at the same place.
+    CHECK_MESSAGE(row.size() == table.front().size(), row);
+    longest = std::max(longest, row.find(' ', 2) - 2);
+  }
+  // prioritylevelconfigurations.flowcontrol.apiserver.k8s.io: longer than the 45 columns it had.
+  CHECK(longest == std::string("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io").size());
+}
+
 }  // namespace
 }  // namespace ktape::e2e
