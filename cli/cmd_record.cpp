@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -35,10 +36,17 @@ void print_summary(const recorder::RecordSummary& s) {
                static_cast<unsigned long long>(s.objects), static_cast<unsigned long long>(s.events),
                format_duration(s.elapsed).c_str(), s.path.c_str(), format_bytes(s.file_bytes).c_str());
   std::fprintf(stderr, "sha256 %s written to %s.sha256\n", s.sha256.c_str(), s.path.c_str());
-  std::fprintf(stderr, "  %-45s %8s %8s %8s %8s\n", "RESOURCE", "OBJECTS", "EVENTS", "RELISTS", "FAILURES");
+  auto shown = [](const auto& r) {
+    return r.objects != 0 || r.events != 0 || r.relists != 0 || r.failures != 0;
+  };
+  int width = 8;  // the RESOURCE column fits its longest name (prioritylevelconfigurations.flowcontrol...)
+  for (const auto& r : s.resources)
+    if (shown(r)) width = std::max(width, static_cast<int>(r.name.size()));
+  std::fprintf(stderr, "  %-*s %8s %8s %8s %8s\n", width, "RESOURCE", "OBJECTS", "EVENTS", "RELISTS",
+               "FAILURES");
   for (const auto& r : s.resources) {
-    if (r.objects == 0 && r.events == 0 && r.relists == 0 && r.failures == 0) continue;
-    std::fprintf(stderr, "  %-45s %8llu %8llu %8llu %8llu\n", r.name.c_str(),
+    if (!shown(r)) continue;
+    std::fprintf(stderr, "  %-*s %8llu %8llu %8llu %8llu\n", width, r.name.c_str(),
                  static_cast<unsigned long long>(r.objects), static_cast<unsigned long long>(r.events),
                  static_cast<unsigned long long>(r.relists), static_cast<unsigned long long>(r.failures));
   }
