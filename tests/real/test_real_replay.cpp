@@ -145,21 +145,6 @@ std::set<std::string> replicasets_of(const Objects& objects, const std::string& 
   return out;
 }
 
-// TODO(issue 12 point 1, branch uidref): a Job is created with its recorded selector and
-// controller-uid labels, which a real apiserver refuses (422 "selector not auto-generated"), so
-// Jobs and their Pods are missing until that branch is merged. Only these are exempt from the
-// checks below (reported through WARN, never hidden); remove this once point 1 is merged.
-bool awaits_point_1(const Value& o) {
-  return o.string_at({"kind"}) == "Job" || controller_of(o).starts_with("Job/");
-}
-bool awaits_point_1(const std::string& error) {
-  return error.find("Job.batch") != std::string::npos || error.find("jobs.batch") != std::string::npos;
-}
-// TODO(issue 12 point 2, branch uidref): a recorded graceful delete (a patch that sets
-// metadata.deletionTimestamp) is refused as "field is immutable" until point 2 replays it as a
-// DELETE; remove this once point 2 is merged.
-bool awaits_point_2(const std::string& error) { return error.find("deletionTimestamp") != std::string::npos; }
-
 struct Scenario {
   std::string name;
   std::string file;  // the recording or the export
@@ -176,19 +161,9 @@ Objects replay(const Home& home, real::RealCluster& target, const Scenario& s) {
   INFO(s.name << ": ktape replay said\n" << r.err);
   auto summary = formats::parse_json(r.out);
   REQUIRE_MESSAGE(summary, r.out);
-  std::uint64_t known = 0;
-  for (const auto& e : summary->at({"errors"})->as_array()) {
-    std::string error(e.as_string());
-    if (awaits_point_1(error) || awaits_point_2(error)) {
-      WARN_MESSAGE(false, "awaits issue 12 point 1/2: " << error.substr(0, 160));
-      ++known;
-      continue;
-    }
-    CHECK_MESSAGE(false, "error: " << error);
-  }
+  for (const auto& e : summary->at({"errors"})->as_array()) CHECK_MESSAGE(false, "error: " << e.as_string());
   CHECK(summary->at({"errorsNotListed"})->as_int64() == 0);
-  CHECK(summary->at({"totals", "failed"})->as_int64() ==
-        static_cast<std::int64_t>(known));  // 0 events fail, but for the TODOs
+  CHECK(summary->at({"totals", "failed"})->as_int64() == 0);
   CHECK(summary->at({"skippedBecause", std::string(replayer::k_kept_control_plane)}) != nullptr);
   std::this_thread::sleep_for(std::chrono::seconds(5));  // the controllers and the collector act
   return live_state(home, target.kubeconfig());
@@ -203,10 +178,6 @@ void check_replayed(const Scenario& s, const Objects& expected, const Objects& l
     // --owned skip leaves these to the target's controllers; replaying everything, the generated
     // ones are counted per controller below.
     if (!controller.empty() && (s.owned_skip || generated(o))) continue;
-    if (awaits_point_1(o)) {
-      WARN_MESSAGE(live.count(k), k << " awaits issue 12 point 1");
-      continue;
-    }
     CHECK_MESSAGE(live.count(k), k << " of the recording is missing in the target");
   }
   std::set<std::string> uids;
@@ -231,7 +202,6 @@ void check_replayed(const Scenario& s, const Objects& expected, const Objects& l
   auto want = generated_per_controller(expected);
   auto got = generated_per_controller(live);
   for (const auto& [what, count] : want) {
-    if (what.find(" of Job/") != std::string::npos) continue;  // TODO(issue 12 point 1), as awaits_point_1
     CHECK_MESSAGE(got[what] == count, what << ": " << got[what] << " in the target, recorded " << count);
   }
 }
@@ -242,14 +212,14 @@ void check_replayed(const Scenario& s, const Objects& expected, const Objects& l
 std::set<std::string> signature(const Objects& live, bool owned_skip) {
   std::set<std::string> out;
   for (const auto& [k, o] : live) {
-    if (control_plane(o) || awaits_point_1(o)) continue;
+    if (control_plane(o)) continue;
     std::string kind(o.string_at({"kind"}));
     if (kind == "Endpoints" || kind == "EndpointSlice" || kind == "ControllerRevision") continue;
     if (controller_of(o).empty() || (!owned_skip && !generated(o))) out.insert(k);
   }
   if (!owned_skip)
     for (const auto& [what, count] : generated_per_controller(live))
-      if (what.find(" of Job/") == std::string::npos) out.insert(what + ": " + std::to_string(count));
+      out.insert(what + ": " + std::to_string(count));
   return out;
 }
 
