@@ -77,7 +77,7 @@ Result<std::int64_t> parse_duration(const Value& doc) {
 
 }  // namespace
 
-std::string format_header_line(const Header& header) {
+Value to_value(const Header& header) {
   Value v = Value::object();
   v.set("formatVersion", header.format_version);
   v.set("startTime", header.start_time);
@@ -86,7 +86,11 @@ std::string format_header_line(const Header& header) {
   v.set("mode", header.mode);
   v.set("timeMarkers", header.time_markers);
   v.set("selection", header.selection.is_null() ? Value::object() : header.selection);
-  return "# ktape: " + to_json(v) + "\n";
+  return v;
+}
+
+std::string format_header_line(const Header& header) {
+  return "# ktape: " + to_json(to_value(header)) + "\n";
 }
 
 Result<std::optional<Header>> parse_header_comment(std::string_view comment) {

@@ -34,6 +34,8 @@ struct Header {
 
 // "# ktape: {...}\n".
 std::string format_header_line(const Header& header);
+// The header as the JSON object that line carries (what `ktape show -o json` prints as `header`).
+Value to_value(const Header& header);
 // `comment` is a comment line's text without "# ". nullopt when it is not a ktape header; a ktape
 // header with bad JSON or fields is an Error.
 Result<std::optional<Header>> parse_header_comment(std::string_view comment);

@@ -294,6 +294,12 @@ bool Applier::recreate(Creating& c) {
 // The recorded status replaces the target's whole status, as a PUT of the object with it would: a
 // JSON patch that adds /status (add replaces an existing member). The body is the status alone, not
 // the object, and with no resourceVersion to hold to there is no conflict to retry after a GET.
+void Applier::status_refused(const kube::ApiResource& resource, const std::string& label,
+                             const Error& error) {
+  m_summary.skip(counted_name(resource), k_status_refused);
+  m_summary.note(label + ": recorded status refused: " + error.message);
+}
+
 void Applier::write_status(Creating& c) {
   std::string name(c.object.string_at({"metadata", "name"}));
   formats::Value op = formats::Value::object();
@@ -309,6 +315,7 @@ void Applier::write_status(Creating& c) {
     if (auto key = ownerref::key_of(c.object);
         key && (collected_by_target(*key, patched.error()) || controller_conflict(*key, patched.error())))
       return;
+    if (patched.error().http_status == 422) return status_refused(c.resource, c.label, patched.error());
     if (!is_conflict(patched.error()) || attempt >= k_conflict_retries) {
       m_summary.error("write status of " + c.label + ": " + patched.error().message);
       return;
@@ -393,6 +400,8 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
     formats::Value status_patch = formats::Value::object();
     status_patch.set("status", std::move(status));
     auto patched = m_client.patch(resource, event.namespace_name, event.name, type, status_patch, "status");
+    if (!patched && patched.error().http_status == 422)
+      return status_refused(resource, label, patched.error());
     if (!patched) return not_applied("patch status of " + label, patched.error());
   }
   if (deletion.send) {

@@ -74,6 +74,8 @@ class Applier {
   bool update_existing(Creating& c);
   bool recreate(Creating& c);
   void write_status(Creating& c);
+  // A status write refused as invalid: counted as kept (policy.hpp's k_status_refused) and noted.
+  void status_refused(const kube::ApiResource& resource, const std::string& label, const Error& error);
   void mapped(const Creating& c, const formats::Value& target_object);
   void failed(const kube::ApiResource& resource, const std::string& what, const Error& error);
   bool collected_by_target(const ownerref::ObjectKey& key, const Error& error) const;

@@ -17,6 +17,11 @@ namespace ktape::replayer {
 // The reasons a summary counts a skip by (SummaryReport::reasons); the words a user reads.
 inline constexpr std::string_view k_kept_control_plane = "kept: the target's control plane manages it";
 inline constexpr std::string_view k_controller_first = "skipped: the target's controller acted first";
+// A status write the target refused as invalid (422): its controllers already wrote a status the
+// recorded one would contradict (a Job's startTime, set by the target's Job controller before the
+// recorded status arrives). The object is there; its status is the target's. Noted with the message.
+inline constexpr std::string_view k_status_refused =
+    "kept the target's status: it refused the recorded one (its controllers write it)";
 inline constexpr std::string_view k_owned_skip =
     "skipped: a controller in the target makes it (--owned skip)";
 

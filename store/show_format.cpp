@@ -97,18 +97,6 @@ std::string format_offset(std::int64_t ns) {
   return out + "s";
 }
 
-Value header_to_value(const formats::Header& h) {
-  Value v = Value::object();
-  v.set("formatVersion", h.format_version);
-  v.set("startTime", h.start_time);
-  v.set("source", h.source);
-  v.set("serverVersion", h.server_version);
-  v.set("mode", h.mode);
-  v.set("timeMarkers", h.time_markers);
-  v.set("selection", h.selection.is_null() ? Value::object() : h.selection);
-  return v;
-}
-
 std::string format_summary_text(const RecordingSummary& s, bool unicode) {
   std::string out = header_text(s);
   out += "Duration:        " + format_offset(s.duration_ns).substr(1) + " (the last event's time)\n";
@@ -141,7 +129,7 @@ Value summary_to_value(const RecordingSummary& s) {
   Value v = Value::object();
   v.set("path", s.path);
   v.set("fileBytes", Value(s.file_bytes));
-  v.set("header", s.header ? header_to_value(*s.header) : Value());
+  v.set("header", s.header ? formats::to_value(*s.header) : Value());
   v.set("objects", Value(s.objects));
   v.set("events", Value(s.events));
   v.set("durationNanosecond", Value(s.duration_ns));

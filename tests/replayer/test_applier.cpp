@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "formats/json.hpp"
+#include "replayer/policy.hpp"
 #include "tests/replayer/target.hpp"
 
 using namespace ktape;
@@ -238,4 +239,28 @@ TEST_CASE("applier: the summary counts exactly what the target saw done") {
   CHECK(report.totals.total() == counted.total() + 1);
   CHECK(report.errors.size() == 1);
   CHECK_FALSE(report.stopped);
+}
+
+TEST_CASE("applier: a status the target refuses as invalid is kept as the target's, counted and noted") {
+  // A real target's Job controller sets status.startTime before the recorded status arrives; a
+  // recorded status without it is refused (422), as kube-apiserver 1.32 does.
+  Replay r;
+  r.target.script([](const Request& request) -> std::optional<Reply> {
+    if (request.method != "PATCH" || request.path != k_deps + "/web/status") return std::nullopt;
+    return status_reply(422, "Invalid", "Deployment.apps \"web\" is invalid: status.replicas: Invalid value");
+  });
+  std::string file =
+      namespace_doc("demo", "u-ns") +
+      event_doc("apps", "deployments", "demo", "web", "create", 1 * k_ms,
+                object_json("apps/v1", "Deployment", "demo", "web", "u-dep", "",
+                            R"("spec":{"replicas":1},"status":{"replicas":1})")) +
+      event_doc("apps", "deployments", "demo", "web", "patch", 2 * k_ms, R"({"status":{"replicas":2}})");
+  SummaryReport report = r.run(file);
+  CHECK(lines_on(r.target, k_deps + "/web/status") == std::vector<std::string>{"PATCH 422", "PATCH 422"});
+  CHECK(report.totals.failed == 0);
+  CHECK(report.by_resource["deployments.apps"].created == 1);
+  CHECK(report.reasons[std::string(k_status_refused)] == 2);
+  REQUIRE(report.notes.size() == 2);
+  CHECK(report.notes[0].find("recorded status refused: ") != std::string::npos);
+  CHECK(report.notes[0].find("status.replicas") != std::string::npos);
 }
