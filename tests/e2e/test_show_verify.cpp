@@ -43,7 +43,14 @@ TEST_CASE("show and verify: a real recording is ok, its counts agree, its object
   REQUIRE(verify.code == 0);
   auto report = parse(verify.out).as_array().at(0);
   CHECK(report.string_at({"status"}) == "ok");
-  CHECK(report.find("findings")->as_array().empty());
+  CHECK(*report.at({"errors"})->as_int64() == 0);
+  // The recorder stamps each resource's watch on its own, so a child can be recorded a moment
+  // before its owner: verify reports that as a warning (the replay waits for such owners); any
+  // other finding in a file ktape wrote is a bug.
+  for (const auto& finding : report.find("findings")->as_array()) {
+    CHECK(finding.string_at({"severity"}) == "warning");
+    CHECK(finding.string_at({"check"}) == "owner");
+  }
 
   auto show = home.ktape("show -o json " + path);
   REQUIRE_MESSAGE(show.code == 0, show.err);
