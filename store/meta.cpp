@@ -61,7 +61,7 @@ Result<RecordingMeta> meta_from_value(const Value& value) {
       auto e = count_at(m.value, "events", "resources." + m.key + ".");
       if (!o) return fail(o.error());
       if (!e) return fail(e.error());
-      meta.resources[m.key] = ResourceCounts{*o, *e};
+      meta.resources[m.key] = MetaCounts{*o, *e};
     }
   }
   return meta;

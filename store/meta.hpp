@@ -19,10 +19,10 @@
 
 namespace ktape::store {
 
-struct ResourceCounts {
+struct MetaCounts {
   std::uint64_t objects = 0;  // in the snapshot section
   std::uint64_t events = 0;   // in the event section
-  friend bool operator==(const ResourceCounts&, const ResourceCounts&) = default;
+  friend bool operator==(const MetaCounts&, const MetaCounts&) = default;
 };
 
 struct RecordingMeta {
@@ -30,7 +30,7 @@ struct RecordingMeta {
   std::uint64_t events = 0;      // event-section documents
   std::int64_t duration_ns = 0;  // recorded time covered: from the header's startTime to the end
   std::uint64_t file_bytes = 0;  // the recording's size when the meta was written (as stored)
-  std::map<std::string, ResourceCounts> resources;  // by qualified resource ("deployments.apps")
+  std::map<std::string, MetaCounts> resources;  // by qualified resource ("deployments.apps")
   friend bool operator==(const RecordingMeta&, const RecordingMeta&) = default;
 };
 

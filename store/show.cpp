@@ -62,10 +62,8 @@ ResourceCounts& counts_for(std::map<std::string, ResourceCounts>& by_key, std::s
   std::string key = api_version + "|" + resource;
   auto it = by_key.find(key);
   if (it != by_key.end()) return it->second;
-  ResourceCounts counts;
-  counts.api_version = std::move(api_version);
-  counts.resource = std::move(resource);
-  return by_key.emplace(key, std::move(counts)).first->second;
+  ResourceCounts counts{std::move(api_version), std::move(resource)};
+  return by_key.emplace(std::move(key), std::move(counts)).first->second;
 }
 
 void count_event(RecordingSummary& s, std::map<std::string, ResourceCounts>& by_key,

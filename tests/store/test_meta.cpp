@@ -22,8 +22,8 @@ TEST_CASE("write_meta / read_meta: the counts round-trip, 0600, stale when the f
   meta.objects = 3;
   meta.events = 12;
   meta.duration_ns = 5'000'000'000;
-  meta.resources["configmaps"] = ResourceCounts{3, 10};
-  meta.resources["deployments.apps"] = ResourceCounts{0, 2};
+  meta.resources["configmaps"] = MetaCounts{3, 10};
+  meta.resources["deployments.apps"] = MetaCounts{0, 2};
   REQUIRE(write_meta(path, meta));
   CHECK((fs::status(meta_path(path)).permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write));
