@@ -265,7 +265,9 @@ TEST_CASE("duration and rate bound the operations; the stop flag ends the run") 
   o.duration = 0s;  // no limit but the flag
   o.rate = 200;
   std::thread stopper([&] {
-    std::this_thread::sleep_for(300ms);
+    // Long enough for the setup (namespaces, ConfigMaps, Deployments) to finish under
+    // AddressSanitizer on a loaded machine, where 300 ms left no time for a single operation.
+    std::this_thread::sleep_for(2s);
     stop = true;
   });
   auto stopped = run_workload(*cluster.client, o, stop, {});
