@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/home.hpp"
+#include "cli/output.hpp"
 #include "sim/registry.hpp"
 #include "sim/resources.hpp"
 #include "sim/server.hpp"
@@ -19,7 +20,9 @@ namespace ktape::cli {
 namespace {
 
 int report(const std::string& command, const std::string& message, int code = 1) {
-  std::cerr << "ktape cluster " << command << ": " << message << "\n";
+  std::string line = "cluster ";
+  line.append(command).append(": ").append(message);
+  print_error(line);
   return code;
 }
 

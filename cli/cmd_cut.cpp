@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "store/cut.hpp"
 
 namespace ktape::cli {
@@ -29,14 +30,16 @@ int run_cut(const CutFlags& flags) {
   o.overwrite = flags.force ? formats::Overwrite::yes : formats::Overwrite::no;
   auto summary = store::cut_recording(o);
   if (!summary) {
-    std::fprintf(stderr, "ktape: %s\n", summary.error().message.c_str());
+    print_error(summary.error().message);
     return summary.error().kind == ErrorKind::invalid ? 2 : 1;
   }
-  std::fprintf(stderr, "Wrote %s: %llu objects at the window's start, %llu events over %s, %s (sha256 %s)\n",
-               flags.out.c_str(), static_cast<unsigned long long>(summary->meta.objects),
-               static_cast<unsigned long long>(summary->meta.events),
-               format_duration(std::chrono::nanoseconds(summary->meta.duration_ns)).c_str(),
-               format_bytes(summary->meta.file_bytes).c_str(), summary->sha256.substr(0, 12).c_str());
+  if (!quiet())
+    std::fprintf(stderr,
+                 "Wrote %s: %llu objects at the window's start, %llu events over %s, %s (sha256 %s)\n",
+                 flags.out.c_str(), static_cast<unsigned long long>(summary->meta.objects),
+                 static_cast<unsigned long long>(summary->meta.events),
+                 format_duration(std::chrono::nanoseconds(summary->meta.duration_ns)).c_str(),
+                 format_bytes(summary->meta.file_bytes).c_str(), summary->sha256.substr(0, 12).c_str());
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // `ktape diff A B`: what differs between two states (recordings, at a recorded time, or a live
 // cluster). Exit 0 = same, 1 = different, 2 = error, as diff(1).
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/table.hpp"
 #include "cli/target.hpp"
@@ -36,7 +38,7 @@ std::optional<store::DiffSide> file_side(const std::string& spec) {
   if (at == std::string::npos || std::filesystem::exists(spec, ec)) return side;
   auto d = parse_duration(std::string_view(spec).substr(at + 1));
   if (!d) {
-    std::fprintf(stderr, "ktape: %s: \"%s\" after '@' is not a duration (try rec.yaml@5m)\n", spec.c_str(),
+    std::fprintf(stderr, "error: %s: \"%s\" after '@' is not a duration (try rec.yaml@5m)\n", spec.c_str(),
                  spec.substr(at + 1).c_str());
     return std::nullopt;
   }
@@ -85,14 +87,15 @@ void print(const std::vector<store::DiffEntry>& entries, const DiffFlags& flags,
   for (const auto& e : entries) rows.push_back(row_of(e));
   std::fputs(format_table({"RESOURCE", "NAMESPACE", "NAME", "ACTION", "MESSAGE"}, rows).c_str(), stdout);
   if (!flags.raw) return;
-  for (const auto& e : entries) std::fputs(store::format_raw_diff(e, a.label, b.label).c_str(), stdout);
+  for (const auto& e : entries)
+    std::fputs(paint_diff(STDOUT_FILENO, store::format_raw_diff(e, a.label, b.label)).c_str(), stdout);
 }
 
 int run_diff(const DiffFlags& flags) {
   bool live = has_target(flags.target);
   if (flags.sides.size() != (live ? 1U : 2U)) {
     std::fprintf(stderr,
-                 "ktape: diff takes two recordings (A B), or one and a cluster (A --cluster NAME or "
+                 "error: diff takes two recordings (A B), or one and a cluster (A --cluster NAME or "
                  "--kubeconfig K --context C)\n");
     return 2;
   }
@@ -103,7 +106,7 @@ int run_diff(const DiffFlags& flags) {
   if (live) {
     auto connected = connect(flags.target);
     if (!connected) {
-      std::fprintf(stderr, "ktape: %s\n", connected.error().message.c_str());
+      print_error(connected.error().message);
       return 2;
     }
     target = std::move(*connected);
@@ -116,7 +119,7 @@ int run_diff(const DiffFlags& flags) {
   options.ignore_fields = flags.ignore_fields;
   auto entries = store::diff_sides(*a, *b, options);
   if (!entries) {
-    std::fprintf(stderr, "ktape: %s\n", entries.error().message.c_str());
+    print_error(entries.error().message);
     return 2;
   }
   print(*entries, flags, *a, *b);

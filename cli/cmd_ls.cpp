@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/table.hpp"
 #include "formats/json.hpp"
 #include "formats/time.hpp"
@@ -63,7 +64,7 @@ formats::Value value_of(const store::CatalogEntry& e) {
 int run_ls(const LsFlags& flags) {
   auto entries = store::list_recordings(flags.dir, flags.verify ? store::Verify::yes : store::Verify::no);
   if (!entries) {
-    std::fprintf(stderr, "ktape: %s\n", entries.error().message.c_str());
+    print_error(entries.error().message);
     return 1;
   }
   if (flags.output == "json") {
@@ -80,7 +81,7 @@ int run_ls(const LsFlags& flags) {
             .c_str(),
         stdout);
     for (const auto& e : *entries)
-      if (!e.problem.empty()) std::fprintf(stderr, "ktape: %s\n", e.problem.c_str());
+      if (!e.problem.empty()) print_error(e.problem);
   }
   bool bad = std::any_of(entries->begin(), entries->end(),
                          [](const auto& e) { return e.status == store::Status::corrupt; });

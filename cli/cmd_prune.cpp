@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/size.hpp"
 #include "cli/table.hpp"
 #include "formats/time.hpp"
@@ -36,7 +37,7 @@ std::optional<store::RetentionPolicy> policy_of(const PruneFlags& f) {
   if (!f.older_than.empty()) {
     p.older_than = parse_age(f.older_than);
     if (!p.older_than) {
-      std::fprintf(stderr, "ktape: --older-than \"%s\" is not an age (try 30d, 2w, 12h)\n",
+      std::fprintf(stderr, "error: --older-than \"%s\" is not an age (try 30d, 2w, 12h)\n",
                    f.older_than.c_str());
       return std::nullopt;
     }
@@ -44,13 +45,13 @@ std::optional<store::RetentionPolicy> policy_of(const PruneFlags& f) {
   if (!f.max_size.empty()) {
     p.max_size = parse_size(f.max_size);
     if (!p.max_size) {
-      std::fprintf(stderr, "ktape: --max-size \"%s\" is not a size (try 500M, 10G)\n", f.max_size.c_str());
+      std::fprintf(stderr, "error: --max-size \"%s\" is not a size (try 500M, 10G)\n", f.max_size.c_str());
       return std::nullopt;
     }
   }
   if (!p.any()) {
     std::fprintf(stderr,
-                 "ktape: prune needs a policy: --keep-last N, --older-than D, --max-size SIZE, "
+                 "error: prune needs a policy: --keep-last N, --older-than D, --max-size SIZE, "
                  "--keep-daily/--keep-weekly/--keep-monthly N (it keeps what any of them keeps)\n");
     return std::nullopt;
   }
@@ -71,7 +72,7 @@ int delete_planned(const std::vector<store::CatalogEntry>& entries,
     if (plan[i].keep) continue;
     auto done = store::delete_recording(entries[i].info.path);
     if (done) continue;
-    std::fprintf(stderr, "ktape: %s\n", done.error().message.c_str());
+    print_error(done.error().message);
     ++failures;
   }
   return failures > 0 ? 1 : 0;
@@ -82,7 +83,7 @@ int run_prune(const PruneFlags& flags) {
   if (!policy) return 2;
   auto entries = store::list_recordings(flags.dir);
   if (!entries) {
-    std::fprintf(stderr, "ktape: %s\n", entries.error().message.c_str());
+    print_error(entries.error().message);
     return 1;
   }
   std::vector<store::RetentionCandidate> candidates;
@@ -109,7 +110,7 @@ int run_prune(const PruneFlags& flags) {
   if (!flags.yes) {
     if (::isatty(STDIN_FILENO) == 0) {
       std::fprintf(stderr,
-                   "ktape: not deleting: no terminal to confirm on; add --yes (or --dry-run to only look)\n");
+                   "error: not deleting: no terminal to confirm on; add --yes (or --dry-run to only look)\n");
       return 2;
     }
     if (!confirm(doomed, doomed_bytes)) return 1;

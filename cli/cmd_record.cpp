@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
@@ -36,8 +37,8 @@ void print_summary(const recorder::RecordSummary& s) {
                static_cast<unsigned long long>(s.objects), static_cast<unsigned long long>(s.events),
                format_duration(s.elapsed).c_str(), s.path.c_str(), format_bytes(s.file_bytes).c_str());
   std::fprintf(stderr, "sha256 %s written to %s.sha256\n", s.sha256.c_str(), s.path.c_str());
-  auto shown = [](const auto& r) {
-    return r.objects != 0 || r.events != 0 || r.relists != 0 || r.failures != 0;
+  auto shown = [](const auto& r) {  // -v lists every resource, even those with nothing recorded
+    return verbose() || r.objects != 0 || r.events != 0 || r.relists != 0 || r.failures != 0;
   };
   int width = 8;  // the RESOURCE column fits its longest name (prioritylevelconfigurations.flowcontrol...)
   for (const auto& r : s.resources)
@@ -60,7 +61,7 @@ recorder::RecordHooks make_hooks() {
   hooks.log = [tty](const std::string& line) {
     std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
   };
-  if (tty) {
+  if (tty && !quiet()) {
     hooks.progress = [](const recorder::Progress& p) {
       double secs = static_cast<double>(p.elapsed.count()) / 1e9;
       std::fprintf(stderr, "\r\033[K%s  %llu events  %.0f/s  %s written", format_duration(p.elapsed).c_str(),
@@ -85,23 +86,24 @@ int run_record(const RecordFlags& flags, bool snapshot) {
     options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(flags.watch_timeout);
   auto target = connect(flags.target);
   if (!target) {
-    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    print_error(target.error().message);
     return 1;
   }
   options.source = target->label;
   const auto& stop = install_stop_signals();
   if (snapshot)
-    std::fprintf(stderr, "Writing a snapshot of %s to %s\n", target->label.c_str(), flags.path.c_str());
+    print_info("Writing a snapshot of " + target->label + " to " + flags.path);
   else
-    std::fprintf(stderr, "Recording %s to %s. Press Ctrl+C to stop recording.\n", target->label.c_str(),
-                 flags.path.c_str());
+    print_info("Recording " + target->label + " to " + flags.path + ". Press Ctrl+C to stop recording.");
   auto summary = recorder::record(*target->client, options, stop, make_hooks());
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
   if (!summary) {
-    std::fprintf(stderr, "ktape: %s\n", summary.error().message.c_str());
+    print_error(summary.error().message);
     return 1;
   }
-  print_summary(*summary);
+  bool failing = std::any_of(summary->resources.begin(), summary->resources.end(),
+                             [](const auto& r) { return r.failing; });
+  if (!quiet() || failing) print_summary(*summary);
   return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
@@ -98,7 +99,7 @@ std::optional<replayer::ReplayOptions> options_of(const ReplayFlags& f) {
                      const std::string& text) -> std::optional<std::chrono::nanoseconds> {
     auto d = parse_duration(text);
     if (!d)
-      std::fprintf(stderr, "ktape: %s \"%s\" is not a duration (try 30s, 5m, 1h30m)\n", flag.c_str(),
+      std::fprintf(stderr, "error: %s \"%s\" is not a duration (try 30s, 5m, 1h30m)\n", flag.c_str(),
                    text.c_str());
     return d;
   };
@@ -129,11 +130,17 @@ std::optional<replayer::ReplayOptions> options_of(const ReplayFlags& f) {
 
 replayer::Hooks make_hooks(bool tty) {
   replayer::Hooks hooks;
-  hooks.log = [tty](const std::string& line) {
-    std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
+  hooks.log = [tty](const std::string& line) {  // warnings always; the rest is left out with -q
+    bool warning = line.rfind("warning: ", 0) == 0;
+    if (!warning && quiet()) return;
+    if (tty) std::fputs("\r\033[K", stderr);
+    if (warning)
+      print_warning(std::string_view(line).substr(9));
+    else
+      print_info(line);
   };
   hooks.plan = [](const std::string& line) { std::fprintf(stdout, "%s\n", line.c_str()); };
-  if (tty) {
+  if (tty && !quiet()) {
     hooks.progress = [](const replayer::Progress& p) {
       std::fprintf(stderr, "\r\033[Kat %s  speed %gx  lag %s  %llu events%s",
                    format_duration(p.position).c_str(), p.speed, format_duration(p.lag).c_str(),
@@ -149,12 +156,12 @@ int run_replay(const ReplayFlags& flags) {
   if (!options) return 2;
   auto target = connect(flags.target);
   if (!target) {
-    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    print_error(target.error().message);
     return 1;
   }
   bool tty = ::isatty(STDERR_FILENO) != 0;
-  std::fprintf(stderr, "Replaying %s into %s%s\n", flags.path.c_str(), target->label.c_str(),
-               flags.dry_run ? " (dry run: nothing is written)" : "");
+  print_info("Replaying " + flags.path + " into " + target->label +
+             (flags.dry_run ? " (dry run: nothing is written)" : ""));
   replayer::Controls controls;
   std::atomic<bool> done{false};
   std::optional<replayer::SummaryReport> report;
@@ -167,14 +174,15 @@ int run_replay(const ReplayFlags& flags) {
   }
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!result) {
-    std::fprintf(stderr, "ktape: %s\n", result.error().message.c_str());
+    print_error(result.error().message);
     return 1;
   }
+  bool failed = result->totals.failed > 0 || !result->errors.empty();
   if (flags.output == "json")
     std::fprintf(stdout, "%s\n", formats::to_json_pretty(replayer::summary_to_value(*result)).c_str());
-  else
+  else if (!quiet() || failed)  // -q: the summary only when it holds errors
     std::fprintf(stderr, "%s", replayer::format_summary(*result).c_str());
-  return result->totals.failed > 0 || !result->errors.empty() ? 1 : 0;
+  return failed ? 1 : 0;
 }
 
 void add_replay(CLI::App& app) {

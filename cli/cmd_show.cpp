@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "formats/json.hpp"
 #include "formats/yaml.hpp"
 #include "store/show.hpp"
@@ -41,27 +42,27 @@ int print(const formats::Value& value, const std::string& text, const std::strin
 // Exit 1 when the read stopped on bad input: the report above it was still printed.
 int stopped(const std::optional<Error>& error, const std::string& output) {
   if (!error) return 0;
-  if (output != "text") std::fprintf(stderr, "ktape: %s\n", error->message.c_str());
+  if (output != "text") print_error(error->message);
   return 1;
 }
 
 int show_object(const ShowFlags& f, std::optional<std::int64_t> at) {
   auto ref = store::parse_object_ref(f.object);
   if (!ref) {
-    std::fprintf(stderr, "ktape: %s\n", ref.error().message.c_str());
+    print_error(ref.error().message);
     return 2;
   }
   auto life = store::read_object_life(f.path, *ref, {f.full || at.has_value(), at});
   if (!life) {
-    std::fprintf(stderr, "ktape: %s\n", life.error().message.c_str());
+    print_error(life.error().message);
     return 1;
   }
   if (at) {  // the object as it was then: the last step's object, if it was alive
     const auto* last = life->steps.empty() ? nullptr : &life->steps.back();
     if (last == nullptr || !last->object) {
-      std::fprintf(stderr, "ktape: %s does not exist at %s\n", ref->display().c_str(),
+      std::fprintf(stderr, "error: %s does not exist at %s\n", ref->display().c_str(),
                    store::format_offset(*at).c_str());
-      if (life->error) std::fprintf(stderr, "ktape: %s\n", life->error->message.c_str());
+      if (life->error) print_error(life->error->message);
       return 1;
     }
     print(*last->object, formats::to_yaml(*last->object), f.output);
@@ -77,16 +78,16 @@ int run_show(const ShowFlags& f) {
   if (!f.html.empty()) {
     auto written = store::write_html(f.path, f.html);
     if (!written)
-      std::fprintf(stderr, "ktape: %s\n", written.error().message.c_str());
+      print_error(written.error().message);
     else
-      std::fprintf(stderr, "wrote %s\n", f.html.c_str());
+      print_info("wrote " + f.html);
     return written ? 0 : 1;
   }
   if (!f.object.empty()) return show_object(f, at);
   if (at) {
     auto state = store::read_state_at(f.path, *at);
     if (!state) {
-      std::fprintf(stderr, "ktape: %s\n", state.error().message.c_str());
+      print_error(state.error().message);
       return 1;
     }
     print(store::state_to_value(*state), store::format_state_text(*state), f.output);
@@ -94,7 +95,7 @@ int run_show(const ShowFlags& f) {
   }
   auto summary = store::summarize_recording(f.path);
   if (!summary) {
-    std::fprintf(stderr, "ktape: %s\n", summary.error().message.c_str());
+    print_error(summary.error().message);
     return 1;
   }
   bool unicode = ::isatty(STDOUT_FILENO) != 0 || std::getenv("KTAPE_SPARKLINE") != nullptr;

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
 #include "workload/workload.hpp"
@@ -21,7 +22,7 @@ int run_workload(WorkloadFlags& flags) {
   if (flags.options.duration.count() == 0 && flags.options.operations == 0) flags.options.operations = 200;
   auto target = connect(flags.target);
   if (!target) {
-    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    print_error(target.error().message);
     return 1;
   }
   const auto& stop = install_stop_signals();
@@ -29,7 +30,7 @@ int run_workload(WorkloadFlags& flags) {
     std::fprintf(stderr, "%s\n", line.c_str());
   });
   if (!stats) {
-    std::fprintf(stderr, "ktape: workload: %s\n", stats.error().message.c_str());
+    std::fprintf(stderr, "error: workload: %s\n", stats.error().message.c_str());
     return 1;
   }
   std::uint64_t ops = 0;

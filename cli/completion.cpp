@@ -195,6 +195,7 @@ void add_completion(CLI::App& app) {
   helper->group("");
   helper->set_help_flag();
   helper->prefix_command();
+  helper->fallthrough(false);  // every word after it is a word to complete, even -q or -v
   CLI::App* root = &app;
   helper->callback([root, helper] {
     for (const auto& c : complete(*root, helper->remaining())) std::cout << c << '\n';

@@ -4,11 +4,24 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ktape: record a Kubernetes cluster as a timestamped event stream and replay it", "ktape"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("ktape ") + KTAPE_VERSION);
+  // Parse errors read like every other error: "error: ..." and the --help of the failing command.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    std::string path = "ktape";  // the deepest subcommand the parse reached
+    for (const CLI::App* a = failed; !a->get_subcommands().empty();) {
+      a = a->get_subcommands().front();
+      path.append(" ").append(a->get_name());
+    }
+    std::string out = "error: ";
+    out.append(e.what()).append("\nRun `").append(path).append(" --help` for more information.\n");
+    return out;
+  });
+  ktape::cli::add_output_flags(app);
   for (const auto& add : ktape::cli::command_registry()) add(app);
   try {
     app.parse(argc, argv);

@@ -29,6 +29,7 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${ktape_generated}/man1
   COMMAND ${CMAKE_COMMAND} -E make_directory ${ktape_generated}/man1 ${ktape_generated}/completions
   COMMAND $<TARGET_FILE:ktape> __man ${ktape_generated}/man1
+  COMMAND sh -c "gzip -9nf '${ktape_generated}'/man1/*.1"
   COMMAND $<TARGET_FILE:ktape> completion bash > ${ktape_generated}/completions/ktape
   COMMAND $<TARGET_FILE:ktape> completion zsh > ${ktape_generated}/completions/_ktape
   COMMAND $<TARGET_FILE:ktape> completion fish > ${ktape_generated}/completions/ktape.fish

@@ -11,6 +11,7 @@ packages=(
   clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
   chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it
+  zsh fish  # the completion tests drive both shells' completion of `ktape completion zsh|fish`
 )
 # kubectl is the real client the end-to-end tests drive; Debian ships it as kubernetes-client.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)

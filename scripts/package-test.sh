@@ -75,6 +75,7 @@ page=$(man -w ktape-replay) || {
   fail "man finds no ktape-replay page"
 }
 echo "$page"
+case "$page" in *.1.gz) ;; *) fail "the ktape-replay page is not gzipped as Debian ships man pages: $page" ;; esac
 man ktape-replay 2>/dev/null | grep -q -- "on-existing" || fail "the ktape-replay page does not show --on-existing"
 
 echo "== bash completion from the installed script"

@@ -70,6 +70,64 @@ TEST_CASE("bash completion: subcommands, flags and the values a flag's check enu
   CHECK(bash_complete(home, {"help", "cluster", "cr"}) == Words{"create"});
 }
 
+// Candidates a shell script printed, one per line, sorted; REQUIREs it ran.
+Words lines_of(const Output& r) {
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  Words out;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) out.push_back(line.substr(0, line.find('\t')));  // fish adds "\tdescription"
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// zsh: the generated _ktape function run as zsh's completion system runs it (words, CURRENT), with
+// compadd printing what it is given.
+Words zsh_complete(const Home& home, const Words& words) {
+  std::string array = shell_quote(KTAPE_BINARY);
+  for (const auto& w : words) array.append(" ").append(shell_quote(w));
+  std::string script =
+      "compdef() { :; }\ncompadd() { [[ $1 == -- ]] && shift; print -l -- \"$@\"; }\n"
+      "_files() { :; }\nsource <(" +
+      shell_quote(KTAPE_BINARY) + " completion zsh)\n" + "words=(" + array +
+      ")\nCURRENT=" + std::to_string(words.size() + 1) + "\n_ktape\n";
+  fs::path file = home.path / "complete.zsh";
+  test_support::write_file(file, script);
+  return lines_of(home.run("zsh -f " + file.string()));
+}
+
+// fish: its own `complete -C` completes the command line with the generated script loaded.
+Words fish_complete(const Home& home, const std::string& line) {
+  std::string dir = fs::path(KTAPE_BINARY).parent_path().string();
+  std::string script = "set -x PATH " + shell_quote(dir) + " $PATH\n" + "ktape completion fish | source\n" +
+                       "complete -C " + shell_quote(line) + "\n";
+  fs::path file = home.path / "complete.fish";
+  test_support::write_file(file, script);
+  return lines_of(home.run("fish --no-config " + file.string()));
+}
+
+bool have(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null").c_str()) == 0;
+}
+
+TEST_CASE("zsh and fish completion: subcommands, flags and enumerated values") {
+  Home home;
+  if (!have("zsh") || !have("fish")) {
+    MESSAGE("zsh or fish is not installed (scripts/install-deps.sh installs both): skipped");
+    return;
+  }
+  CHECK(zsh_complete(home, {"repl"}) == Words{"replay"});
+  CHECK(zsh_complete(home, {"replay", "--on-existing", ""}) == Words{"recreate", "skip", "update"});
+  CHECK(has(zsh_complete(home, {"record", "-"}), "--snapshot"));
+  CHECK(has(zsh_complete(home, {""}), "cluster"));
+
+  CHECK(has(fish_complete(home, "ktape repl"), "replay"));
+  CHECK_FALSE(has(fish_complete(home, "ktape repl"), "record"));
+  Words values = fish_complete(home, "ktape replay --on-existing ");
+  for (const char* v : {"recreate", "skip", "update"}) CHECK_MESSAGE(has(values, v), v);
+  CHECK(has(fish_complete(home, "ktape completion "), "fish"));
+}
+
 TEST_CASE("bash completion: --cluster offers the simulated clusters, --context the kubeconfig's contexts") {
   Home home;
   CHECK(bash_complete(home, {"record", "--cluster", ""}).empty());
