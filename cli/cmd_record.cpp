@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/schedule_flags.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
@@ -29,6 +30,7 @@ struct RecordFlags {
   bool redact_secrets = false;
   bool keep_managed_fields = false;
   bool time_markers = false;
+  ScheduleFlags schedule;  // --schedule and what goes with it
 };
 
 void print_summary(const recorder::RecordSummary& s) {
@@ -83,6 +85,14 @@ int run_record(const RecordFlags& flags, bool snapshot) {
   options.duration = flags.duration;
   if (flags.watch_timeout.count() > 0)
     options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(flags.watch_timeout);
+  if (auto misuse = schedule_flags_misuse(flags.schedule); !misuse.empty()) {
+    std::fprintf(stderr, "ktape: %s\n", misuse.c_str());
+    return 2;
+  }
+  if (scheduled(flags.schedule) && flags.duration.count() > 0) {
+    std::fprintf(stderr, "ktape: --duration does not go with --schedule (it runs until stopped)\n");
+    return 2;
+  }
   auto target = connect(flags.target);
   if (!target) {
     std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
@@ -90,6 +100,9 @@ int run_record(const RecordFlags& flags, bool snapshot) {
   }
   options.source = target->label;
   const auto& stop = install_stop_signals();
+  if (scheduled(flags.schedule))
+    return run_scheduled(flags.schedule, *target->client, options,
+                         snapshot ? schedule::ScheduleMode::snapshot : schedule::ScheduleMode::rotate, stop);
   if (snapshot)
     std::fprintf(stderr, "Writing a snapshot of %s to %s\n", target->label.c_str(), flags.path.c_str());
   else
@@ -109,6 +122,7 @@ void add_common(CLI::App& cmd, RecordFlags& f) {
   cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress)")->required();
   add_target_flags(cmd, f.target);
   add_selection_flags(cmd, f.selection);
+  add_schedule_flags(cmd, f.schedule);
   add_duration_option(cmd, "--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
   add_duration_option(cmd, "--watch-timeout", f.watch_timeout,
                       "Ask the server to end each watch after [this, 2x this) (default 5m, as client-go); "

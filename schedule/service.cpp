@@ -17,6 +17,18 @@ recorder::RecordHooks hooks_for(ops::Logger& log) {
 
 }  // namespace
 
+Job make_snapshot_job(kube::Client& client, const recorder::RecordOptions& record,
+                      const recorder::RecordHooks& hooks) {
+  return [&client, &record, &hooks](const std::string& path) {
+    static const std::atomic<bool> k_never{false};
+    recorder::RecordOptions ro = record;
+    ro.path = path;
+    ro.snapshot = true;
+    ro.duration = {};
+    return recorder::record(client, ro, k_never, hooks);
+  };
+}
+
 Result<std::uint64_t> run_service(kube::Client& client, const ServiceOptions& options,
                                   const std::atomic<bool>& stop) {
   auto schedule = parse_schedule(options.spec);
@@ -41,17 +53,7 @@ Result<std::uint64_t> run_service(kube::Client& client, const ServiceOptions& op
   runner.metrics = &metrics;
   auto hooks = hooks_for(log);
   if (options.mode == ScheduleMode::rotate) return run_rotation(runner, client, options.record, stop, hooks);
-  // A snapshot is never cut short by the first signal: a cut one would look like a backup of a
-  // smaller cluster. The recorder's snapshot deadline bounds how long it takes to finish.
-  static const std::atomic<bool> k_never{false};
-  Job job = [&](const std::string& path) {
-    recorder::RecordOptions ro = options.record;
-    ro.path = path;
-    ro.snapshot = true;
-    ro.duration = {};
-    return recorder::record(client, ro, k_never, hooks);
-  };
-  return run_schedule(runner, stop, job);
+  return run_schedule(runner, stop, make_snapshot_job(client, options.record, hooks));
 }
 
 }  // namespace ktape::schedule

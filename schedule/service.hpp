@@ -10,6 +10,7 @@
 #include "kube/client.hpp"
 #include "ops/log.hpp"
 #include "recorder/recorder.hpp"
+#include "schedule/runner.hpp"
 #include "store/retention.hpp"
 
 namespace ktape::schedule {
@@ -28,6 +29,13 @@ struct ServiceOptions {
   std::string listen;                                // --listen HOST:PORT; "" = no HTTP listener
   recorder::RecordOptions record;                    // everything but path, snapshot and duration
 };
+
+// The job of a snapshot schedule: recorder::record in snapshot mode at the path it is given. A
+// snapshot is never cut short by a signal (a cut one would look like a backup of a smaller
+// cluster); the recorder's snapshot deadline bounds how long it takes. `client`, `record` and
+// `hooks` must outlive the job.
+Job make_snapshot_job(kube::Client& client, const recorder::RecordOptions& record,
+                      const recorder::RecordHooks& hooks);
 
 // Checks the spec, the path and the listen address (invalid/parse Errors naming the flag) before
 // anything starts, then runs until `stop` is set. In snapshot mode a snapshot in progress when
