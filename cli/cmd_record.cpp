@@ -99,7 +99,8 @@ int run_record(const RecordFlags& flags, bool snapshot) {
     return 1;
   }
   options.source = target->label;
-  const auto& stop = install_stop_signals();
+  bool json_log = scheduled(flags.schedule) && flags.schedule.log_format == "json";
+  const auto& stop = install_stop_signals(json_log ? StopNotice::quiet : StopNotice::print);
   if (scheduled(flags.schedule))
     return run_scheduled(flags.schedule, *target->client, options,
                          snapshot ? schedule::ScheduleMode::snapshot : schedule::ScheduleMode::rotate, stop);
