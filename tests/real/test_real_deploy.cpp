@@ -4,6 +4,7 @@
 // ClusterRole, exports the cluster. Skipped with a message when ../shared/realk8s is absent.
 #include <doctest/doctest.h>
 
+#include "kube/kubeconfig.hpp"
 #include "tests/e2e/harness.hpp"
 #include "tests/real/real_cluster.hpp"
 
@@ -47,12 +48,15 @@ TEST_CASE("deploy/ on a real control plane: server dry run, read-only RBAC, in-c
   auto sa = home.path / "serviceaccount";
   fs::create_directories(sa);
   test_support::write_file(sa / "token", token.out);
-  auto ca =
-      home.run("/usr/bin/kubectl --kubeconfig " + kc +
-               " config view --raw --minify -o 'jsonpath={.clusters[0].cluster.certificate-authority-data}'"
-               " | base64 -d > " +
-               (sa / "ca.crt").string());
-  REQUIRE(ca.code == 0);
+  // realk8s writes its CA into the kubeconfig as certificate-authority-data.
+  auto kubeconfig_text = e2e::slurp(kc);
+  auto at = kubeconfig_text.find("certificate-authority-data: ");
+  REQUIRE(at != std::string::npos);
+  at += std::string("certificate-authority-data: ").size();
+  auto ca = kube::decode_base64(kubeconfig_text.substr(at, kubeconfig_text.find('\n', at) - at));
+  REQUIRE(ca);
+  REQUIRE(ca->find("BEGIN CERTIFICATE") != std::string::npos);
+  test_support::write_file(sa / "ca.crt", *ca);
   test_support::write_file(sa / "namespace", "ktape");
   auto out = home.path / "real-in-cluster.yaml";
   std::string env = "env -u KUBECONFIG HOME=" + (home.path / "nohome").string() +
