@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
+#include "cli/schedule_flags.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
@@ -30,6 +31,7 @@ struct RecordFlags {
   bool redact_secrets = false;
   bool keep_managed_fields = false;
   bool time_markers = false;
+  ScheduleFlags schedule;  // --schedule and what goes with it
 };
 
 void print_summary(const recorder::RecordSummary& s) {
@@ -84,13 +86,25 @@ int run_record(const RecordFlags& flags, bool snapshot) {
   options.duration = flags.duration;
   if (flags.watch_timeout.count() > 0)
     options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(flags.watch_timeout);
+  if (auto misuse = schedule_flags_misuse(flags.schedule); !misuse.empty()) {
+    std::fprintf(stderr, "ktape: %s\n", misuse.c_str());
+    return 2;
+  }
+  if (scheduled(flags.schedule) && flags.duration.count() > 0) {
+    std::fprintf(stderr, "ktape: --duration does not go with --schedule (it runs until stopped)\n");
+    return 2;
+  }
   auto target = connect(flags.target);
   if (!target) {
     print_error(target.error().message);
     return 1;
   }
   options.source = target->label;
-  const auto& stop = install_stop_signals();
+  bool json_log = scheduled(flags.schedule) && flags.schedule.log_format == "json";
+  const auto& stop = install_stop_signals(json_log ? StopNotice::quiet : StopNotice::print);
+  if (scheduled(flags.schedule))
+    return run_scheduled(flags.schedule, *target->client, options,
+                         snapshot ? schedule::ScheduleMode::snapshot : schedule::ScheduleMode::rotate, stop);
   if (snapshot)
     print_info("Writing a snapshot of " + target->label + " to " + flags.path);
   else
@@ -111,6 +125,7 @@ void add_common(CLI::App& cmd, RecordFlags& f) {
   cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress)")->required();
   add_target_flags(cmd, f.target);
   add_selection_flags(cmd, f.selection);
+  add_schedule_flags(cmd, f.schedule);
   add_duration_option(cmd, "--duration", f.duration, "Stop after this long (30s, 5m, 1h30m)");
   add_duration_option(cmd, "--watch-timeout", f.watch_timeout,
                       "Ask the server to end each watch after [this, 2x this) (default 5m, as client-go); "

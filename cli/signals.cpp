@@ -8,10 +8,12 @@ namespace ktape::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_quiet{false};
 std::atomic<int> g_pause{0};  // 1 paused, 0 running
 
 void on_stop(int) {
   if (g_stop.exchange(true)) ::_exit(130);  // second signal: leave now
+  if (g_quiet.load()) return;
   static const char k_msg[] = "\nstopping (press Ctrl+C again to exit at once)\n";
   (void)!::write(STDERR_FILENO, k_msg, sizeof k_msg - 1);
 }
@@ -28,7 +30,8 @@ void install(int sig, void (*handler)(int)) {
 
 }  // namespace
 
-const std::atomic<bool>& install_stop_signals() {
+const std::atomic<bool>& install_stop_signals(StopNotice notice) {
+  g_quiet.store(notice == StopNotice::quiet);
   install(SIGINT, on_stop);
   install(SIGTERM, on_stop);
   ::signal(SIGPIPE, SIG_IGN);

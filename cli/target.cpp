@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/home.hpp"
+#include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
 
 namespace ktape::cli {
@@ -50,7 +51,7 @@ Result<Target> connect(const TargetFlags& flags) {
     ko.context = flags.context;
     ko.as = flags.as;
     ko.as_groups = flags.as_groups;
-    config = kube::load_kubeconfig(ko);
+    config = kube::load_client_config(ko);  // the in-cluster config when no kubeconfig exists
   }
   if (!config) return fail(config.error());
   if (label.empty()) label = config->context.empty() ? config->server : "context " + config->context;

@@ -173,7 +173,11 @@ Result<Credential> CredentialSource::current() {
   }
   credential.bearer_token = m_config.token;
   if (!m_config.token_file.empty() && m_config.token.empty()) {
-    if (!m_file_token) {
+    // client-go's cached file token source re-reads the file every minute, so that a token the
+    // kubelet rotates (projected service-account tokens live about an hour) is picked up before the
+    // old one expires, not only after a 401.
+    bool stale = m_file_token && m_clock->now() - m_file_token_read >= std::chrono::minutes(1);
+    if (!m_file_token || stale) {
       std::ifstream in(m_config.token_file, std::ios::binary);
       if (!in) return fail(ErrorKind::io, "tokenFile " + m_config.token_file + ": cannot be read");
       std::ostringstream text;
@@ -183,6 +187,7 @@ Result<Credential> CredentialSource::current() {
         token.pop_back();
       }
       m_file_token = std::move(token);
+      m_file_token_read = m_clock->now();
     }
     credential.bearer_token = *m_file_token;
   }

@@ -40,7 +40,8 @@ class CredentialSource {
   CredentialSource(const RestConfig& config, std::shared_ptr<Clock> clock);
 
   // The credential for the next request. Runs the exec plugin when nothing cached is valid
-  // (no credential yet, or its expiry has passed); reads the token file on first use.
+  // (no credential yet, or its expiry has passed); reads the token file on first use and again
+  // when the last read is a minute old (a rotated token is used from then on).
   Result<Credential> current();
   // Called after a 401: drops the cached exec credential and token-file token. Returns true when
   // the next current() may produce a different credential (exec plugin or token file).
@@ -54,6 +55,7 @@ class CredentialSource {
   mutable std::mutex m_mutex;
   std::optional<ExecCredential> m_exec_cached;
   std::optional<std::string> m_file_token;
+  std::chrono::steady_clock::time_point m_file_token_read;  // when m_file_token was read
   int m_exec_runs = 0;
 };
 
