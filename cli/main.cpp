@@ -4,11 +4,13 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/storage_flags.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ktape: record a Kubernetes cluster as a timestamped event stream and replay it", "ktape"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("ktape ") + KTAPE_VERSION);
+  ktape::cli::add_storage_options(app);  // s3:// paths; before the subcommands, which inherit it
   for (const auto& add : ktape::cli::command_registry()) add(app);
   try {
     app.parse(argc, argv);
