@@ -117,7 +117,8 @@ Ini parse_ini(const std::string& text) {
       nested = key;
       continue;
     }
-    out[section][nested.empty() ? key : nested + "." + key] = value;
+    if (!nested.empty()) key.insert(0, nested + ".");
+    out[section][key] = value;
   }
   return out;
 }
