@@ -129,6 +129,16 @@ class S3rver {
   int m_output = -1;
 };
 
+// One server for the whole test binary (starting node costs a second or two per start): started at
+// first use, stopped at exit; each test keeps to key prefixes of its own. nullptr when s3rver is
+// not installed.
+inline S3rver* shared_s3rver() {
+  static const std::optional<std::string> script = find_s3rver();
+  if (!script) return nullptr;
+  static S3rver server(*script);
+  return &server;
+}
+
 // A loopback TCP proxy to `upstream_port` that cuts the connection on which the client-to-server
 // bytes of all connections together pass `drop_after` (both sides closed at once, as a dropped
 // link). Drop::once: later connections pass (a transient fault); Drop::forever: every later

@@ -20,12 +20,12 @@ std::vector<std::string> keys_under(const test::S3rver& server, const std::strin
 }
 
 TEST_CASE("export to s3://, then ls, verify, show, diff, prune and replay from the bucket") {
-  auto script = test::find_s3rver();
-  if (!script) {
+  test::S3rver* shared = test::shared_s3rver();
+  if (shared == nullptr) {
     MESSAGE("SKIPPED: s3rver is not installed (scripts/install-deps.sh installs it into .deps/)");
     return;
   }
-  test::S3rver server(*script);
+  test::S3rver& server = *shared;
   e2e::Home home;
   home.create_cluster("src");
   REQUIRE(home.kubectl("src", "create namespace shop").code == 0);
@@ -37,17 +37,17 @@ TEST_CASE("export to s3://, then ls, verify, show, diff, prune and replay from t
   std::string ktape = std::string(KTAPE_BINARY) + " ";
 
   // --s3-endpoint, after the subcommand; then AWS_ENDPOINT_URL.
-  auto first = home.run(creds + ktape + "export --path s3://bkt/backups/a.yaml.zst" + kc + " --s3-endpoint " +
-                        server.endpoint());
+  auto first = home.run(creds + ktape + "export --path s3://bkt/cli/backups/a.yaml.zst" + kc +
+                        " --s3-endpoint " + server.endpoint());
   REQUIRE_MESSAGE(first.code == 0, first.err);
   REQUIRE(home.kubectl("src", "-n shop delete configmap web").code == 0);
-  auto second = home.run(env + ktape + "export --path s3://bkt/backups/b.yaml" + kc);
+  auto second = home.run(env + ktape + "export --path s3://bkt/cli/backups/b.yaml" + kc);
   REQUIRE_MESSAGE(second.code == 0, second.err);
-  CHECK(keys_under(server, "backups") == std::vector<std::string>{"a.yaml.zst", "a.yaml.zst.meta",
-                                                                  "a.yaml.zst.sha256", "b.yaml",
-                                                                  "b.yaml.meta", "b.yaml.sha256"});
+  CHECK(keys_under(server, "cli/backups") == std::vector<std::string>{"a.yaml.zst", "a.yaml.zst.meta",
+                                                                      "a.yaml.zst.sha256", "b.yaml",
+                                                                      "b.yaml.meta", "b.yaml.sha256"});
 
-  auto ls = home.run(env + ktape + "ls s3://bkt/backups/ --verify");
+  auto ls = home.run(env + ktape + "ls s3://bkt/cli/backups/ --verify");
   REQUIRE_MESSAGE(ls.code == 0, ls.err);
   CHECK(ls.out.find("a.yaml.zst") != std::string::npos);
   CHECK(ls.out.find("b.yaml") != std::string::npos);
@@ -55,33 +55,35 @@ TEST_CASE("export to s3://, then ls, verify, show, diff, prune and replay from t
   CHECK(ls.out.find("corrupt") == std::string::npos);
   CHECK(ls.out.find("incomplete") == std::string::npos);
 
-  auto verify = home.run(env + ktape + "verify s3://bkt/backups/a.yaml.zst");
+  auto verify = home.run(env + ktape + "verify s3://bkt/cli/backups/a.yaml.zst");
   CHECK_MESSAGE(verify.code == 0, verify.out << verify.err);
-  auto show = home.run(env + ktape + "show s3://bkt/backups/a.yaml.zst");
+  auto show = home.run(env + ktape + "show s3://bkt/cli/backups/a.yaml.zst");
   CHECK(show.code == 0);
   CHECK(show.out.find("configmaps") != std::string::npos);
-  auto diff = home.run(env + ktape + "diff s3://bkt/backups/a.yaml.zst s3://bkt/backups/b.yaml");
+  auto diff = home.run(env + ktape + "diff s3://bkt/cli/backups/a.yaml.zst s3://bkt/cli/backups/b.yaml");
   CHECK(diff.out.find("web") != std::string::npos);
   CHECK(diff.out.find("removed") != std::string::npos);
 
   // Bad credentials: the export fails with the 403 named, and nothing shows in the folder.
   auto denied = home.run("AWS_ACCESS_KEY_ID=WRONG AWS_SECRET_ACCESS_KEY=nope-secret-123 AWS_ENDPOINT_URL=" +
-                         server.endpoint() + " " + ktape + "export --path s3://bkt/backups/c.yaml" + kc);
+                         server.endpoint() + " " + ktape + "export --path s3://bkt/cli/backups/c.yaml" + kc);
   CHECK(denied.code == 1);
   CHECK(denied.err.find("403") != std::string::npos);
   CHECK(denied.err.find("nope-secret-123") == std::string::npos);
-  CHECK(keys_under(server, "backups").size() == 6);
+  CHECK(keys_under(server, "cli/backups").size() == 6);
 
   home.create_cluster("dst");
-  auto replay = home.run(env + ktape + "replay --snapshot --path s3://bkt/backups/a.yaml.zst --cluster dst");
+  auto replay =
+      home.run(env + ktape + "replay --snapshot --path s3://bkt/cli/backups/a.yaml.zst --cluster dst");
   REQUIRE_MESSAGE(replay.code == 0, replay.err);
   auto got = home.kubectl("dst", "-n shop get secret db -o jsonpath={.data.password}");
   CHECK(got.out == "aHVudGVyMg==");  // base64 of hunter2: the Secret came back from the bucket
   CHECK(home.kubectl("dst", "-n shop get configmap web").code == 0);
 
-  auto prune = home.run(env + ktape + "prune s3://bkt/backups/ --keep-last 1 --yes");
+  auto prune = home.run(env + ktape + "prune s3://bkt/cli/backups/ --keep-last 1 --yes");
   REQUIRE_MESSAGE(prune.code == 0, prune.err);
-  CHECK(keys_under(server, "backups") == std::vector<std::string>{"b.yaml", "b.yaml.meta", "b.yaml.sha256"});
+  CHECK(keys_under(server, "cli/backups") ==
+        std::vector<std::string>{"b.yaml", "b.yaml.meta", "b.yaml.sha256"});
 }
 
 }  // namespace

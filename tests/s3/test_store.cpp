@@ -62,16 +62,16 @@ Result<std::string> read_object(formats::RawStore& store, const std::string& pat
   }
 }
 
-#define REQUIRE_S3RVER(script)                                                                     \
-  auto script = test::find_s3rver();                                                               \
-  if (!script) {                                                                                   \
+#define REQUIRE_S3RVER(server)                                                                     \
+  test::S3rver* server##_ptr = test::shared_s3rver();                                              \
+  if (server##_ptr == nullptr) {                                                                   \
     MESSAGE("SKIPPED: s3rver is not installed (scripts/install-deps.sh installs it into .deps/)"); \
     return;                                                                                        \
-  }
+  }                                                                                                \
+  test::S3rver& server = *server##_ptr
 
 TEST_CASE("an object written in one PUT reads back whole, and stat and remove see it") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   auto store = make_store(server.config());
   std::string bytes = random_bytes(300'000, 1);  // under one part: a single PUT
   REQUIRE(write_object(*store, url("one/small.bin"), bytes));
@@ -94,8 +94,7 @@ TEST_CASE("an object written in one PUT reads back whole, and stat and remove se
 }
 
 TEST_CASE("an object bigger than one part is uploaded in parts and reads back whole") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   test::DroppingProxy proxy(server.port(), 0, test::DroppingProxy::Drop::never);
   Config config = server.config(std::size_t{1} << 20);
   config.endpoint = proxy.endpoint();
@@ -115,8 +114,7 @@ TEST_CASE("an object bigger than one part is uploaded in parts and reads back wh
 }
 
 TEST_CASE("an upload that is never committed leaves nothing behind") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   auto store = make_store(server.config(std::size_t{1} << 20));
   {
     auto writer = store->open_write(url("gone/abandoned.bin"), Overwrite::yes);
@@ -129,8 +127,7 @@ TEST_CASE("an upload that is never committed leaves nothing behind") {
 }
 
 TEST_CASE("listing follows continuation tokens past max-keys and stays in its folder") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   Config config = server.config();
   config.list_page_keys = 3;  // 8 keys: three pages
   auto store = make_store(config);
@@ -156,8 +153,7 @@ TEST_CASE("listing follows continuation tokens past max-keys and stays in its fo
 }
 
 TEST_CASE("bad credentials are a 403 naming the object, without the secret") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   Config config = server.config();
   config.credentials = {"NOT-A-KEY", "not-the-secret-xyz", ""};
   auto store = make_store(config);
@@ -174,8 +170,7 @@ TEST_CASE("bad credentials are a 403 naming the object, without the secret") {
 }
 
 TEST_CASE("a single PUT's bytes match its MD5 ETag") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   Config config = server.config();
   auto store = make_store(config);
   std::string bytes = random_bytes(1000, 7);
@@ -188,8 +183,7 @@ TEST_CASE("a single PUT's bytes match its MD5 ETag") {
 }
 
 TEST_CASE("a connection dropped once mid-upload is retried and the object arrives whole") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   test::DroppingProxy proxy(server.port(), 1'500'000, test::DroppingProxy::Drop::once);
   Config config = server.config(std::size_t{1} << 20);
   config.endpoint = proxy.endpoint();
@@ -209,26 +203,24 @@ TEST_CASE("a connection dropped once mid-upload is retried and the object arrive
 }
 
 TEST_CASE("a link that drops mid-upload fails the upload and leaves nothing in the listing") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   test::DroppingProxy proxy(server.port(), 1'500'000, test::DroppingProxy::Drop::forever);  // in part 2
   Config config = server.config(std::size_t{1} << 20);
   config.endpoint = proxy.endpoint();
   auto store = make_store(config);
-  auto written = write_object(*store, url("drop/cut.yaml"), random_bytes(4'000'000, 4));
+  auto written = write_object(*store, url("linkdown/cut.yaml"), random_bytes(4'000'000, 4));
   REQUIRE_FALSE(written);
   CHECK(proxy.dropped());
   CHECK(written.error().kind == ErrorKind::transport);
-  CHECK(written.error().message.find("s3://bkt/drop/cut.yaml") != std::string::npos);
+  CHECK(written.error().message.find("s3://bkt/linkdown/cut.yaml") != std::string::npos);
   auto direct = make_store(server.config());
-  auto listed = direct->list(url("drop/"));
+  auto listed = direct->list(url("linkdown/"));
   REQUIRE(listed);
   CHECK(listed->empty());
 }
 
 TEST_CASE("formats' sinks and sources stream s3:// paths with compression on top") {
-  REQUIRE_S3RVER(script);
-  test::S3rver server(*script);
+  REQUIRE_S3RVER(server);
   formats::register_raw_store("s3://", make_store(server.config()));
   std::string text;
   for (int i = 0; i < 50'000; ++i) text += "- line " + std::to_string(i) + "\n";
