@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/storage_flags.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ktape: record a Kubernetes cluster as a timestamped event stream and replay it", "ktape"};
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
     return out;
   });
   ktape::cli::add_output_flags(app);
+  ktape::cli::add_storage_options(app);  // s3:// paths; before the subcommands, which inherit it
   for (const auto& add : ktape::cli::command_registry()) add(app);
   try {
     app.parse(argc, argv);

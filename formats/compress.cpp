@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/raw_store.hpp"
+
 namespace ktape::formats {
 namespace {
 
@@ -28,6 +30,7 @@ class RawInput {
  public:
   RawInput(int fd, std::string name) : m_fd(fd), m_name(std::move(name)) {}
   explicit RawInput(std::string bytes) : m_memory(std::move(bytes)) {}
+  explicit RawInput(std::unique_ptr<RawReader> reader) : m_reader(std::move(reader)) {}
   RawInput(const RawInput&) = delete;
   RawInput& operator=(const RawInput&) = delete;
   ~RawInput() {
@@ -36,6 +39,7 @@ class RawInput {
 
   // Reads up to `size` bytes; 0 at the end.
   Result<std::size_t> read(char* out, std::size_t size) {
+    if (m_reader) return m_reader->read(out, size);
     if (m_fd < 0) {
       std::size_t n = std::min(size, m_memory.size() - m_pos);
       std::memcpy(out, m_memory.data() + m_pos, n);
@@ -54,6 +58,7 @@ class RawInput {
   std::string m_name;
   std::string m_memory;
   std::size_t m_pos = 0;
+  std::unique_ptr<RawReader> m_reader;  // a URL's object (formats/raw_store.hpp)
 };
 
 enum class Format { plain, gzip, zstd };
@@ -206,9 +211,15 @@ class FileSink : public ByteSink {
       : m_fd(fd), m_path(std::move(path)), m_compression(compression) {
     m_out.reserve(k_output_chunk);
   }
+  // A sink into a stored object: committed by close(), aborted when destroyed unclosed or on error.
+  FileSink(std::unique_ptr<RawWriter> remote, std::string path, Compression compression)
+      : FileSink(-1, std::move(path), compression) {
+    m_remote = std::move(remote);
+  }
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
   ~FileSink() override {
+    if (m_remote) m_remote->abort();  // never committed: nothing half-written becomes visible
     if (m_fd >= 0) (void)close();
     if (m_zstd != nullptr) ZSTD_freeCCtx(m_zstd);
   }
@@ -229,7 +240,7 @@ class FileSink : public ByteSink {
   }
 
   Result<void> write(std::string_view bytes) override {
-    if (m_fd < 0) return fail(ErrorKind::io, "write " + m_path + ": the file is closed");
+    if (is_closed()) return fail(ErrorKind::io, "write " + m_path + ": the file is closed");
     if (m_compression == Compression::none) {
       if (m_out.size() + bytes.size() > k_output_chunk) {
         if (auto r = write_out(); !r) return r;
@@ -242,7 +253,7 @@ class FileSink : public ByteSink {
   }
 
   Result<void> flush() override {
-    if (m_fd < 0) return fail(ErrorKind::io, "flush " + m_path + ": the file is closed");
+    if (is_closed()) return fail(ErrorKind::io, "flush " + m_path + ": the file is closed");
     if (m_compression != Compression::none) {
       if (auto r = compress({}, Mode::flush); !r) return r;
     }
@@ -250,7 +261,8 @@ class FileSink : public ByteSink {
   }
 
   Result<void> close() override {
-    if (m_fd < 0) return fail(ErrorKind::io, "close " + m_path + ": the file is already closed");
+    if (is_closed()) return fail(ErrorKind::io, "close " + m_path + ": the file is already closed");
+    if (m_remote) return close_remote();
     Result<void> result;
     if (m_compression != Compression::none) result = compress({}, Mode::finish);
     if (result) result = write_out();
@@ -270,7 +282,27 @@ class FileSink : public ByteSink {
  private:
   enum class Mode { run, flush, finish };
 
+  bool is_closed() const { return m_fd < 0 && !m_remote; }
+
+  Result<void> close_remote() {
+    Result<void> result;
+    if (m_compression != Compression::none) result = compress({}, Mode::finish);
+    if (result) result = write_out();
+    if (result) result = m_remote->commit();
+    if (!result) m_remote->abort();
+    m_remote.reset();
+    if (m_zlib_started) deflateEnd(&m_zlib);
+    m_zlib_started = false;
+    return result;
+  }
+
   Result<void> write_all(std::string_view bytes) {
+    if (m_remote) {
+      if (bytes.empty()) return {};
+      auto r = m_remote->write(bytes);
+      if (r) m_written += bytes.size();
+      return r;
+    }
     while (!bytes.empty()) {
       ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
       if (n < 0) {
@@ -356,6 +388,7 @@ class FileSink : public ByteSink {
   z_stream m_zlib{};
   bool m_zlib_started = false;
   ZSTD_CCtx* m_zstd = nullptr;
+  std::unique_ptr<RawWriter> m_remote;  // set for a URL's object (formats/raw_store.hpp)
 };
 
 }  // namespace
@@ -367,6 +400,14 @@ Compression compression_for_path(std::string_view path) {
 }
 
 Result<std::unique_ptr<ByteSource>> open_source(const std::string& path) {
+  if (is_url_path(path)) {
+    auto store = raw_store_for(path);
+    if (!store) return fail(ErrorKind::unsupported, path + ": no storage backend for this URL scheme");
+    auto reader = store->open_read(path);
+    if (!reader) return fail(reader.error());
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(*reader))));
+  }
   int fd = 0;
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -384,6 +425,15 @@ std::unique_ptr<ByteSource> memory_source(std::string bytes) {
 
 Result<std::unique_ptr<ByteSink>> open_sink(const std::string& path, Compression compression,
                                             Overwrite overwrite) {
+  if (is_url_path(path)) {
+    auto store = raw_store_for(path);
+    if (!store) return fail(ErrorKind::unsupported, path + ": no storage backend for this URL scheme");
+    auto writer = store->open_write(path, overwrite);
+    if (!writer) return fail(writer.error());
+    auto sink = std::make_unique<FileSink>(std::move(*writer), path, compression);
+    if (auto started = sink->start(); !started) return fail(started.error());
+    return std::unique_ptr<ByteSink>(std::move(sink));
+  }
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite == Overwrite::yes ? O_TRUNC : O_EXCL);
   int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) {

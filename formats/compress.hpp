@@ -28,7 +28,9 @@ class ByteSource {
 };
 
 // Opens `path` ("-" is standard input) and detects its compression by magic bytes. A missing
-// file is a not_found Error naming the path; a corrupt compressed stream is a parse Error.
+// file is a not_found Error naming the path; a corrupt compressed stream is a parse Error. A URL
+// path ("s3://...") is read through the raw store registered for its scheme
+// (formats/raw_store.hpp); an unregistered scheme is an unsupported Error.
 Result<std::unique_ptr<ByteSource>> open_source(const std::string& path);
 // A source over bytes already in memory (tests, and data received over the network).
 std::unique_ptr<ByteSource> memory_source(std::string bytes);
@@ -50,7 +52,9 @@ class ByteSink {
 
 // Creates `path` with mode 0600; refuses an existing file unless `overwrite` is yes (an Error of
 // kind conflict naming the path); an overwritten file is set back to 0600. Write errors (ENOSPC...)
-// are io Errors naming the path. gzip uses zlib's default level, zstd level 3.
+// are io Errors naming the path. gzip uses zlib's default level, zstd level 3. A URL path is
+// written through its registered raw store: the object appears only when close() succeeds, and a
+// sink destroyed without close() (or failing) discards it instead of closing it.
 Result<std::unique_ptr<ByteSink>> open_sink(const std::string& path, Compression compression,
                                             Overwrite overwrite);
 

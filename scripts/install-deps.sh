@@ -13,6 +13,10 @@ packages=(
   chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it
   zsh fish  # the completion tests drive both shells' completion of `ktape completion zsh|fish`
 )
+# The s3 tests run s3rver (npm): Debian's npm unless node and npm are already there; it is
+# installed after the Debian packages, whichever way this script ends well.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+trap '[ $? -eq 0 ] && "$(dirname "$0")/install-s3rver.sh"' EXIT
 # kubectl is the real client the end-to-end tests drive; Debian ships it as kubernetes-client.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 

@@ -2,30 +2,21 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
+#include <set>
 
 #include "formats/time.hpp"
+#include "store/storage.hpp"
 
 namespace ktape::store {
 
-namespace fs = std::filesystem;
-
 namespace {
 
-std::int64_t mtime_unix_ns(const std::string& path) {
-  std::error_code ec;
-  auto t = fs::last_write_time(path, ec);
-  if (ec) return 0;
-  auto sys = std::chrono::file_clock::to_sys(t);
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(sys.time_since_epoch()).count();
-}
-
-std::int64_t start_of(const RecordingInfo& info) {
+std::int64_t start_of(const RecordingInfo& info, const StoredFile& file) {
   if (info.header) {
     if (auto t = formats::parse_rfc3339(info.header->start_time))
       return std::chrono::duration_cast<std::chrono::nanoseconds>(t->time_since_epoch()).count();
   }
-  return mtime_unix_ns(info.path);
+  return file.modified_unix_ns;
 }
 
 Status status_of(const RecordingInfo& info) {
@@ -42,22 +33,24 @@ Status status_of(const RecordingInfo& info) {
   return Status::unverified;
 }
 
-CatalogEntry entry_of(const std::string& path, Verify verify) {
+// `names`: every file name in the folder, so that a sidecar is found without asking the store.
+CatalogEntry entry_of(const StoredFile& file, const std::set<std::string>& names, Verify verify) {
   CatalogEntry e;
+  const std::string& path = file.path;
   auto info = read_recording_info(path, verify);
   if (!info) {
     e.info.path = path;
-    std::error_code ec;
-    e.info.file_bytes = fs::file_size(path, ec);
-    e.info.has_sidecar = fs::exists(sidecar_path(path), ec);
+    e.info.file_bytes = file.bytes;
+    e.info.has_sidecar = names.count(stored_name(sidecar_path(path))) > 0;
     e.status = Status::corrupt;
     e.problem = info.error().message;
-    e.start_unix_ns = mtime_unix_ns(path);
+    e.start_unix_ns = file.modified_unix_ns;
     return e;
   }
   e.info = std::move(*info);
   e.status = status_of(e.info);
-  e.start_unix_ns = start_of(e.info);
+  e.start_unix_ns = start_of(e.info, file);
+  if (names.count(stored_name(meta_path(path))) == 0) return e;
   auto meta = read_meta(path);
   if (meta) e.meta = std::move(*meta);  // a broken meta only costs the counts, not the listing
   return e;
@@ -92,13 +85,14 @@ bool is_recording_name(std::string_view file_name) {
 }
 
 Result<std::vector<CatalogEntry>> list_recordings(const std::string& dir, Verify verify) {
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) return fail(ErrorKind::io, "cannot list " + dir + ": " + ec.message());
+  auto files = list_stored(dir);
+  if (!files) return fail(files.error());
+  std::set<std::string> names;
+  for (const auto& file : *files) names.insert(stored_name(file.path));
   std::vector<CatalogEntry> out;
-  for (const auto& file : it) {
-    if (!file.is_regular_file(ec) || !is_recording_name(file.path().filename().string())) continue;
-    out.push_back(entry_of(file.path().string(), verify));
+  for (const auto& file : *files) {
+    if (!is_recording_name(stored_name(file.path))) continue;
+    out.push_back(entry_of(file, names, verify));
   }
   std::sort(out.begin(), out.end(), [](const CatalogEntry& a, const CatalogEntry& b) {
     return a.start_unix_ns != b.start_unix_ns ? a.start_unix_ns < b.start_unix_ns : a.info.path < b.info.path;
@@ -108,9 +102,7 @@ Result<std::vector<CatalogEntry>> list_recordings(const std::string& dir, Verify
 
 Result<void> delete_recording(const std::string& path) {
   for (const auto& file : {sidecar_path(path), meta_path(path), path}) {
-    std::error_code ec;
-    fs::remove(file, ec);
-    if (ec) return fail(ErrorKind::io, "cannot delete " + file + ": " + ec.message());
+    if (auto r = remove_stored(file); !r) return r;
   }
   return {};
 }

@@ -12,6 +12,9 @@
 #include <sstream>
 #include <vector>
 
+#include "formats/raw_store.hpp"
+#include "store/storage.hpp"
+
 namespace ktape::store {
 
 namespace {
@@ -40,7 +43,29 @@ std::string sha256_hex(std::string_view bytes) {
   return hex(digest, size);
 }
 
+// The SHA-256 of an object of a registered URL store, read as stored (no decompression).
+Result<std::string> sha256_remote(const std::string& path) {
+  auto store = formats::raw_store_for(path);
+  if (!store) return fail(ErrorKind::unsupported, path + ": no storage backend for this URL scheme");
+  auto reader = store->open_read(path);
+  if (!reader) return fail(reader.error());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    auto n = (*reader)->read(buf.data(), buf.size());
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), *n);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  return hex(digest, size);
+}
+
 Result<std::string> sha256_file(const std::string& path) {
+  if (is_remote(path)) return sha256_remote(path);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(io_error("cannot open", path));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -84,17 +109,18 @@ Result<void> write_private_file(const std::string& path, std::string_view bytes)
 Result<std::string> write_sidecar(const std::string& path) {
   auto digest = sha256_file(path);
   if (!digest) return digest;
-  std::string line = *digest + "  " + std::filesystem::path(path).filename().string() + "\n";
-  auto written = write_private_file(sidecar_path(path), line);
+  std::string line = *digest + "  " + stored_name(path) + "\n";
+  auto written = write_stored(sidecar_path(path), line);
   if (!written) return fail(written.error());
   return digest;
 }
 
 Result<Integrity> verify_sidecar(const std::string& path) {
-  std::ifstream in(sidecar_path(path));
-  if (!in) return Integrity::missing_sidecar;
+  auto text = read_stored(sidecar_path(path));
+  if (!text) return fail(text.error());
+  if (!*text) return Integrity::missing_sidecar;
   std::string expected;
-  in >> expected;
+  std::istringstream(**text) >> expected;
   if (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)
     return fail(ErrorKind::parse, sidecar_path(path) + ": not a sha256sum line");
   auto actual = sha256_file(path);

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "formats/compress.hpp"
+#include "store/storage.hpp"
 
 namespace ktape::store {
 
@@ -41,10 +42,13 @@ Result<RecordingInfo> read_recording_info(const std::string& path, Verify verify
   auto header = read_header(path);
   if (!header) return fail(header.error());
   info.header = std::move(*header);
-  std::error_code ec;
-  info.file_bytes = std::filesystem::file_size(path, ec);
-  if (ec) return fail(ErrorKind::io, path + ": " + ec.message());
-  info.has_sidecar = std::filesystem::exists(sidecar_path(path), ec);
+  auto stored = stat_stored(path);
+  if (!stored) return fail(stored.error());
+  if (!*stored) return fail(ErrorKind::not_found, path + ": no such file");
+  info.file_bytes = (*stored)->bytes;
+  auto sidecar = stat_stored(sidecar_path(path));
+  if (!sidecar) return fail(sidecar.error());
+  info.has_sidecar = sidecar->has_value();
   if (verify == Verify::yes) {
     auto integrity = verify_sidecar(path);
     if (!integrity) return fail(integrity.error());

@@ -6,6 +6,7 @@
 
 #include "formats/json.hpp"
 #include "store/digest.hpp"
+#include "store/storage.hpp"
 
 namespace ktape::store {
 
@@ -68,24 +69,23 @@ Result<RecordingMeta> meta_from_value(const Value& value) {
 }
 
 Result<void> write_meta(const std::string& path, RecordingMeta meta) {
-  std::error_code ec;
-  meta.file_bytes = std::filesystem::file_size(path, ec);
-  if (ec) return fail(ErrorKind::io, path + ": " + ec.message());
-  return write_private_file(meta_path(path), formats::to_json(meta_to_value(meta)) + "\n");
+  auto stored = stat_stored(path);
+  if (!stored) return fail(stored.error());
+  if (!*stored) return fail(ErrorKind::not_found, path + ": no such file");
+  meta.file_bytes = (*stored)->bytes;
+  return write_stored(meta_path(path), formats::to_json(meta_to_value(meta)) + "\n");
 }
 
 Result<std::optional<RecordingMeta>> read_meta(const std::string& path) {
-  std::ifstream in(meta_path(path), std::ios::binary);
-  if (!in) return std::optional<RecordingMeta>{};
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto value = formats::parse_json(text.str());
+  auto text = read_stored(meta_path(path));
+  if (!text) return fail(text.error());
+  if (!*text) return std::optional<RecordingMeta>{};
+  auto value = formats::parse_json(**text);
   if (!value) return fail(with_context(value.error(), meta_path(path)));
   auto meta = meta_from_value(*value);
   if (!meta) return fail(with_context(meta.error(), meta_path(path)));
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec || size != meta->file_bytes) return std::optional<RecordingMeta>{};
+  auto stored = stat_stored(path);
+  if (!stored || !*stored || (*stored)->bytes != meta->file_bytes) return std::optional<RecordingMeta>{};
   return std::optional<RecordingMeta>{std::move(*meta)};
 }
 

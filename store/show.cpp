@@ -7,6 +7,7 @@
 #include <map>
 
 #include "formats/patch.hpp"
+#include "store/storage.hpp"
 #include "store/take_event.hpp"
 
 namespace ktape::store {
@@ -132,8 +133,8 @@ std::string ResourceCounts::display_name() const {
 Result<RecordingSummary> summarize_recording(const std::string& path) {
   RecordingSummary s;
   s.path = path;
-  std::error_code ec;
-  s.file_bytes = std::filesystem::file_size(path, ec);
+  auto stored = stat_stored(path);
+  s.file_bytes = stored && *stored ? (*stored)->bytes : 0;
   auto reader = formats::DocumentReader::open(path);
   if (!reader) return fail(reader.error());
   std::map<std::string, ResourceCounts> by_key;

@@ -15,6 +15,7 @@
 #include "formats/time.hpp"
 #include "store/digest.hpp"
 #include "store/state.hpp"
+#include "store/storage.hpp"
 #include "store/take_event.hpp"
 #include "store/verify_source.hpp"
 
@@ -392,8 +393,8 @@ VerifyReport verify_recording(const std::string& path, const VerifyOptions& opti
   report.path = path;
   report.status = "ok";
   Checker checker(report, options);
-  std::error_code ec;
-  report.bytes = std::filesystem::file_size(path, ec);
+  auto stored = stat_stored(path);
+  report.bytes = stored && *stored ? (*stored)->bytes : 0;
   auto documents = ResumableDocuments::open(path, options.max_resumes);
   if (!documents) {
     checker.add(Severity::error, "read", 0, 0, documents.error().message);
