@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/age.hpp"
+
 namespace ktape::formats {
 namespace {
 
@@ -28,6 +30,9 @@ class RawInput {
  public:
   RawInput(int fd, std::string name) : m_fd(fd), m_name(std::move(name)) {}
   explicit RawInput(std::string bytes) : m_memory(std::move(bytes)) {}
+  // Bytes from a layer below decompression (age decryption).
+  RawInput(std::unique_ptr<ByteSource> layer, std::string name)
+      : m_name(std::move(name)), m_layer(std::move(layer)) {}
   RawInput(const RawInput&) = delete;
   RawInput& operator=(const RawInput&) = delete;
   ~RawInput() {
@@ -36,6 +41,7 @@ class RawInput {
 
   // Reads up to `size` bytes; 0 at the end.
   Result<std::size_t> read(char* out, std::size_t size) {
+    if (m_layer) return m_layer->read(out, size);
     if (m_fd < 0) {
       std::size_t n = std::min(size, m_memory.size() - m_pos);
       std::memcpy(out, m_memory.data() + m_pos, n);
@@ -54,6 +60,34 @@ class RawInput {
   std::string m_name;
   std::string m_memory;
   std::size_t m_pos = 0;
+  std::unique_ptr<ByteSource> m_layer;
+};
+
+// The raw bytes that were read to detect the format, then the rest of the input: what a layer
+// opened after detection (age) reads from.
+class PrefixedInput : public ByteSource {
+ public:
+  PrefixedInput(std::string prefix, std::unique_ptr<RawInput> rest)
+      : m_prefix(std::move(prefix)), m_rest(std::move(rest)) {}
+  Result<std::size_t> read(char* out, std::size_t size) override {
+    if (m_pos == m_prefix.size()) {
+      auto n = m_rest->read(out, size);
+      if (n) m_total += *n;
+      return n;
+    }
+    std::size_t n = std::min(size, m_prefix.size() - m_pos);
+    std::memcpy(out, m_prefix.data() + m_pos, n);
+    m_pos += n;
+    m_total += n;
+    return n;
+  }
+  std::uint64_t raw_bytes_read() const override { return m_total; }
+
+ private:
+  std::string m_prefix;
+  std::size_t m_pos = 0;
+  std::unique_ptr<RawInput> m_rest;
+  std::uint64_t m_total = 0;
 };
 
 enum class Format { plain, gzip, zstd };
@@ -68,8 +102,8 @@ Format detect(std::string_view head) {
 // compressed stream may hold several gzip members or zstd frames; all are read through.
 class StreamSource : public ByteSource {
  public:
-  explicit StreamSource(std::unique_ptr<RawInput> input)
-      : m_input(std::move(input)), m_buffer(k_input_chunk) {}
+  StreamSource(std::unique_ptr<RawInput> input, std::string name)
+      : m_input(std::move(input)), m_buffer(k_input_chunk), m_name(std::move(name)) {}
   StreamSource(const StreamSource&) = delete;
   StreamSource& operator=(const StreamSource&) = delete;
   ~StreamSource() override {
@@ -110,13 +144,15 @@ class StreamSource : public ByteSource {
   // Reads until the magic bytes can be seen (or the input ends), then sets up the decoder.
   Result<void> start() {
     m_started = true;
-    while (m_end < 4 && !m_eof) {
+    while (m_end < k_age_magic.size() && !m_eof) {
       auto n = m_input->read(m_buffer.data() + m_end, m_buffer.size() - m_end);
       if (!n) return fail(n.error());
       m_end += *n;
       m_raw_total += *n;
       m_eof = *n == 0;
     }
+    if (std::string_view(m_buffer.data(), m_end).substr(0, k_age_magic.size()) == k_age_magic)
+      return start_age();
     m_format = detect(std::string_view(m_buffer.data(), m_end));
     if (m_format == Format::gzip) {
       m_zlib = z_stream{};
@@ -128,6 +164,19 @@ class StreamSource : public ByteSource {
     }
     m_in_frame = false;
     return {};
+  }
+
+  // An age file: the bytes read so far and the rest go through decryption, and the format below
+  // (plain, gzip, zstd) is detected again on the plaintext.
+  Result<void> start_age() {
+    auto prefixed = std::make_unique<PrefixedInput>(std::string(m_buffer.data(), m_end), std::move(m_input));
+    auto decrypted = open_age_source(std::move(prefixed), age_identities(), m_name);
+    if (!decrypted) return fail(decrypted.error());
+    m_input = std::make_unique<RawInput>(std::move(*decrypted), m_name);
+    m_begin = m_end = 0;
+    m_raw_total = 0;
+    m_eof = false;
+    return start();
   }
 
   Result<std::size_t> copy_plain(char* out, std::size_t size) {
@@ -182,6 +231,7 @@ class StreamSource : public ByteSource {
 
   std::unique_ptr<RawInput> m_input;
   std::vector<char> m_buffer;
+  std::string m_name;  // the file, for errors
   std::size_t m_begin = 0;
   std::size_t m_end = 0;
   std::uint64_t m_raw_total = 0;
@@ -214,6 +264,15 @@ class FileSink : public ByteSink {
   }
 
   Result<void> start() {
+    if (is_age_path(m_path)) {
+      auto recipients = age_recipients();
+      if (recipients.empty())
+        return fail(ErrorKind::invalid,
+                    m_path + " ends in .age: give --encrypt-to RECIPIENT or --encrypt-to-file FILE");
+      auto age = AgeEncryptor::start(recipients, [this](std::string_view bytes) { return write_fd(bytes); });
+      if (!age) return fail(with_context(age.error(), m_path));
+      m_age = std::move(*age);
+    }
     if (m_compression == Compression::gzip) {
       // 15 + 16: the largest window, with a gzip header and trailer.
       if (deflateInit2(&m_zlib, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -254,6 +313,7 @@ class FileSink : public ByteSink {
     Result<void> result;
     if (m_compression != Compression::none) result = compress({}, Mode::finish);
     if (result) result = write_out();
+    if (result && m_age) result = m_age->finish();
     if (result && ::fsync(m_fd) != 0 && errno != EINVAL) {
       result = fail(ErrorKind::io, "fsync " + m_path + ": " + errno_text(errno));
     }
@@ -270,7 +330,13 @@ class FileSink : public ByteSink {
  private:
   enum class Mode { run, flush, finish };
 
+  // Everything bound for the file passes here: through age encryption when the path ends in .age.
   Result<void> write_all(std::string_view bytes) {
+    if (m_age) return m_age->write(bytes);
+    return write_fd(bytes);
+  }
+
+  Result<void> write_fd(std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
       if (n < 0) {
@@ -350,6 +416,7 @@ class FileSink : public ByteSink {
 
   int m_fd;
   std::string m_path;
+  std::unique_ptr<AgeEncryptor> m_age;
   Compression m_compression;
   std::string m_out;
   std::uint64_t m_written = 0;
@@ -361,6 +428,7 @@ class FileSink : public ByteSink {
 }  // namespace
 
 Compression compression_for_path(std::string_view path) {
+  path = strip_age_extension(path);
   if (ends_with(path, ".gz") || ends_with(path, ".tgz")) return Compression::gzip;
   if (ends_with(path, ".zst")) return Compression::zstd;
   return Compression::none;
@@ -375,15 +443,20 @@ Result<std::unique_ptr<ByteSource>> open_source(const std::string& path) {
                   "open " + path + ": " + errno_text(errno));
   }
   return std::unique_ptr<ByteSource>(
-      std::make_unique<StreamSource>(std::make_unique<RawInput>(fd, path == "-" ? "standard input" : path)));
+      std::make_unique<StreamSource>(std::make_unique<RawInput>(fd, path == "-" ? "standard input" : path),
+                                     path == "-" ? "standard input" : path));
 }
 
 std::unique_ptr<ByteSource> memory_source(std::string bytes) {
-  return std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(bytes)));
+  return std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(bytes)), "the input");
 }
 
 Result<std::unique_ptr<ByteSink>> open_sink(const std::string& path, Compression compression,
                                             Overwrite overwrite) {
+  // Checked before the file is created, so that a missing key leaves nothing behind.
+  if (is_age_path(path) && age_recipients().empty())
+    return fail(ErrorKind::invalid,
+                path + " ends in .age: give --encrypt-to RECIPIENT or --encrypt-to-file FILE");
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite == Overwrite::yes ? O_TRUNC : O_EXCL);
   int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) {
