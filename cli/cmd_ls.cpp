@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/table.hpp"
@@ -94,6 +95,7 @@ void add_ls(CLI::App& app) {
   cmd->add_option("dir", f->dir, "The folder")->required();
   cmd->add_flag("--verify", f->verify, "Hash every file against its .sha256 sidecar (reads whole files)");
   cmd->add_option("--output,-o", f->output, "json: one object per recording")->check(CLI::IsMember({"json"}));
+  add_identity_flag(*cmd);
   cmd->callback([f] { set_exit_code(run_ls(*f)); });
 }
 
