@@ -37,11 +37,13 @@ std::vector<formats::AgeRecipient> recipients_of(const EncryptFlags& flags) {
 void add_encrypt_flags(CLI::App& cmd, const std::string& out_path) {
   auto flags = std::make_shared<EncryptFlags>();
   cmd.add_option(
-      "--encrypt-to", flags->recipients,
-      "Encrypt the output with age to this recipient (age1..., repeatable); the path must end in .age");
+         "--encrypt-to", flags->recipients,
+         "Encrypt the output with age to this recipient (age1..., repeatable); the path must end in .age")
+      ->allow_extra_args(false);  // one value per flag: a positional after it stays a positional
   cmd.add_option(
-      "--encrypt-to-file", flags->files,
-      "Encrypt the output with age to the recipients in this file (one age1... a line, repeatable)");
+         "--encrypt-to-file", flags->files,
+         "Encrypt the output with age to the recipients in this file (one age1... a line, repeatable)")
+      ->allow_extra_args(false);
   cmd.parse_complete_callback([flags, &out_path] {
     auto recipients = recipients_of(*flags);
     bool age_path = formats::is_age_path(out_path);
@@ -59,18 +61,18 @@ void add_encrypt_flags(CLI::App& cmd, const std::string& out_path) {
 
 void add_identity_flag(CLI::App& cmd) {
   cmd.add_option_function<std::vector<std::string>>(
-      "--identity",
-      [](const std::vector<std::string>& files) {
-        std::vector<formats::AgeIdentity> identities;
-        for (const auto& file : files) {
-          auto ids = formats::read_age_identities_file(file);
-          if (!ids) throw CLI::ValidationError("--identity", ids.error().message);
-          identities.insert(identities.end(), ids->begin(), ids->end());
-        }
-        formats::set_age_identities(std::move(identities));
-      },
-      "An age identity file (AGE-SECRET-KEY-1..., as age-keygen writes it) to read encrypted "
-      "recordings (.age); repeatable");
+         "--identity",
+         [](const std::vector<std::string>& files) {
+           std::vector<formats::AgeIdentity> identities;
+           for (const auto& file : files) {
+             auto ids = formats::read_age_identities_file(file);
+             if (!ids) throw CLI::ValidationError("--identity", ids.error().message);
+             identities.insert(identities.end(), ids->begin(), ids->end());
+           }
+           formats::set_age_identities(std::move(identities));
+         },
+         "An age identity file (as age-keygen writes it) to read encrypted recordings (.age); repeatable")
+      ->allow_extra_args(false);
 }
 
 }  // namespace ktape::cli

@@ -30,7 +30,7 @@ TableRow row_of(const store::CatalogEntry& e) {
   const auto& h = e.info.header;
   auto count = [&](auto field) { return e.meta ? std::to_string(field(*e.meta)) : std::string("-"); };
   return {std::filesystem::path(e.info.path).filename().string(),
-          h ? h->source : std::string("(kwok)"),
+          h ? h->source : std::string(e.info.locked ? "(encrypted)" : "(kwok)"),
           h ? h->mode : std::string("-"),
           start_text(e.start_unix_ns),
           e.meta ? format_duration(std::chrono::nanoseconds(e.meta->duration_ns)) : std::string("-"),
@@ -55,6 +55,7 @@ formats::Value value_of(const store::CatalogEntry& e) {
     v.set("objects", e.meta->objects);
     v.set("events", e.meta->events);
   }
+  if (e.info.locked) v.set("encrypted", true);
   v.set("bytes", e.info.file_bytes);
   v.set("status", std::string(store::status_name(e.status)));
   if (!e.problem.empty()) v.set("problem", e.problem);
@@ -82,6 +83,11 @@ int run_ls(const LsFlags& flags) {
         stdout);
     for (const auto& e : *entries)
       if (!e.problem.empty()) std::fprintf(stderr, "ktape: %s\n", e.problem.c_str());
+    auto locked =
+        std::count_if(entries->begin(), entries->end(), [](const auto& e) { return e.info.locked; });
+    if (locked > 0)
+      std::fprintf(stderr, "ktape: %ld encrypted recording(s): give --identity FILE to read their headers\n",
+                   static_cast<long>(locked));
   }
   bool bad = std::any_of(entries->begin(), entries->end(),
                          [](const auto& e) { return e.status == store::Status::corrupt; });

@@ -26,6 +26,8 @@ constexpr std::size_t k_body_columns = 64;
 // A header larger than this is not a file age writes (it is a few hundred bytes per recipient).
 constexpr std::size_t k_max_header = std::size_t{1024} * 1024;
 constexpr std::string_view k_x25519_label = "age-encryption.org/v1/X25519";
+// Error::reason of a file that no identity given opens (is_age_identity_missing).
+constexpr std::string_view k_reason_identity_missing = "AgeIdentityMissing";
 
 Result<void> init_sodium() {
   if (sodium_init() < 0) return fail(ErrorKind::io, "libsodium cannot start (no random source)");
@@ -329,12 +331,16 @@ class Decryptor : public ByteSource {
       for (const auto& identity : identities)
         if (auto key = unwrap_x25519(*share, s.body, identity)) return *key;
     }
-    if (identities.empty())
-      return error(ErrorKind::invalid,
-                   "the file is encrypted with age: give --identity FILE with a key it is "
-                   "encrypted to");
-    return error(ErrorKind::invalid, "none of the " + std::to_string(identities.size()) +
-                                         " identities given opens it (it is encrypted to other recipients)");
+    tl::unexpected<Error> missing =
+        identities.empty()
+            ? error(ErrorKind::invalid,
+                    "the file is encrypted with age: give --identity FILE with a key "
+                    "it is encrypted to")
+            : error(ErrorKind::invalid, "none of the " + std::to_string(identities.size()) +
+                                            " identities given opens it (it is encrypted to other "
+                                            "recipients)");
+    missing.value().reason = std::string(k_reason_identity_missing);
+    return missing;
   }
 
   static std::optional<FileKey> unwrap_x25519(const std::string& share_bytes, const std::string& body,
@@ -437,6 +443,16 @@ Result<std::unique_ptr<AgeEncryptor>> AgeEncryptor::start(const std::vector<AgeR
   auto encryptor = std::make_unique<Encryptor>(std::move(out), payload_key);
   sodium_memzero(payload_key.data(), payload_key.size());
   return std::unique_ptr<AgeEncryptor>(std::move(encryptor));
+}
+
+bool is_age_identity_missing(const Error& error) { return error.reason == k_reason_identity_missing; }
+
+bool age_identity_missing(const std::string& path) {
+  auto source = open_source(path);
+  if (!source) return false;
+  char byte = 0;
+  auto n = (*source)->read(&byte, 1);
+  return !n && is_age_identity_missing(n.error());
 }
 
 Result<std::unique_ptr<ByteSource>> open_age_source(std::unique_ptr<ByteSource> raw,

@@ -82,6 +82,13 @@ Result<std::unique_ptr<ByteSource>> open_age_source(std::unique_ptr<ByteSource> 
                                                     const std::vector<AgeIdentity>& identities,
                                                     const std::string& name);
 
+// True when `path` is an age file that none of the process-wide identities opens (none was
+// given, or none matches): what lets `ls`, `show` and `verify` say what they can without the key.
+// False for any other file, readable or not.
+bool age_identity_missing(const std::string& path);
+// True for the Error of opening an age file without a matching identity.
+bool is_age_identity_missing(const Error& error);
+
 // True when `path` ends in ".age".
 bool is_age_path(std::string_view path);
 // `path` without a trailing ".age" (what tells the compression below it).
