@@ -5,6 +5,7 @@
 
 #include "formats/age.hpp"
 #include "formats/json.hpp"
+#include "kube/kubeconfig.hpp"
 #include "tests/e2e/harness.hpp"
 
 using namespace ktape;
@@ -115,19 +116,18 @@ TEST_CASE("age: an encrypted export is listed and verified without the key, read
   home.create_cluster("dst");
   auto replayed = home.ktape("replay --identity " + key + " --path " + rec + " --cluster dst --speed 0");
   CHECK_MESSAGE(replayed.code == 0, replayed.err);
-  auto got = home.run("/usr/bin/kubectl --kubeconfig " + home.kubeconfig("dst") +
-                      " get secret s1 -o jsonpath={.data.pw} | base64 -d");
+  auto got = home.kubectl("dst", "get secret s1 -o jsonpath={.data.pw}");
   CHECK(got.code == 0);
-  CHECK_MESSAGE(got.out == k_secret_value, got.err << replayed.out << replayed.err);
+  CHECK_MESSAGE(kube::decode_base64(got.out) == std::string(k_secret_value), got.out << got.err);
 
   if (!have_age()) {
     MESSAGE("skipped the age command checks: age is not installed (Debian package age)");
     return;
   }
   // age -d opens ktape's file: what comes out is the zstd stream ktape wrote under the encryption.
-  auto decrypted = home.run("age -d -i " + key + " " + rec + " | head -c 4 | od -An -tx1");
-  CHECK(decrypted.code == 0);
-  CHECK_MESSAGE(decrypted.out.find("28 b5 2f fd") != std::string::npos, decrypted.out << decrypted.err);
+  auto decrypted = home.run("age -d -i " + key + " -o " + (home.path / "dec.zst").string() + " " + rec);
+  CHECK_MESSAGE(decrypted.code == 0, decrypted.err);
+  CHECK(test_support::read_file(home.path / "dec.zst").substr(0, 4) == "\x28\xb5\x2f\xfd");
   // A plain export that `age -r` encrypts replays with --identity.
   auto plain = (home.path / "plain.yaml").string();
   REQUIRE(home.ktape("export --cluster src --path " + plain).code == 0);
