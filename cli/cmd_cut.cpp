@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -62,6 +63,8 @@ void add_cut(CLI::App& app) {
                   "on: write time fields as $(time-offset-nanosecond N); off: as times (default: as IN)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd->add_flag("--force", f->force, "Replace OUT if it exists");
+  add_identity_flag(*cmd);
+  add_encrypt_flags(*cmd, f->out);
   cmd->callback([f] { set_exit_code(run_cut(*f)); });
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -142,6 +143,7 @@ void add_diff(CLI::App& app) {
       "--ignore-field", f->ignore_fields,
       "Leave this field out too: spec.replicas, or a JSON pointer /metadata/annotations/a~1b (repeatable)");
   cmd->add_option("--output,-o", f->output, "json: the differences as JSON")->check(CLI::IsMember({"json"}));
+  add_identity_flag(*cmd);
   cmd->callback([f] { set_exit_code(run_diff(*f)); });
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -30,7 +31,7 @@ TableRow row_of(const store::CatalogEntry& e) {
   const auto& h = e.info.header;
   auto count = [&](auto field) { return e.meta ? std::to_string(field(*e.meta)) : std::string("-"); };
   return {std::filesystem::path(e.info.path).filename().string(),
-          h ? h->source : std::string("(kwok)"),
+          h ? h->source : std::string(e.info.locked ? "(encrypted)" : "(kwok)"),
           h ? h->mode : std::string("-"),
           start_text(e.start_unix_ns),
           e.meta ? format_duration(std::chrono::nanoseconds(e.meta->duration_ns)) : std::string("-"),
@@ -55,6 +56,7 @@ formats::Value value_of(const store::CatalogEntry& e) {
     v.set("objects", e.meta->objects);
     v.set("events", e.meta->events);
   }
+  if (e.info.locked) v.set("encrypted", true);
   v.set("bytes", e.info.file_bytes);
   v.set("status", std::string(store::status_name(e.status)));
   if (!e.problem.empty()) v.set("problem", e.problem);
@@ -82,6 +84,11 @@ int run_ls(const LsFlags& flags) {
         stdout);
     for (const auto& e : *entries)
       if (!e.problem.empty()) print_error(e.problem);
+    auto locked =
+        std::count_if(entries->begin(), entries->end(), [](const auto& e) { return e.info.locked; });
+    if (locked > 0)
+      print_warning(std::to_string(locked) +
+                    " encrypted recording(s): give --identity FILE to read their headers");
   }
   bool bad = std::any_of(entries->begin(), entries->end(),
                          [](const auto& e) { return e.status == store::Status::corrupt; });
@@ -95,6 +102,7 @@ void add_ls(CLI::App& app) {
   cmd->add_option("dir", f->dir, "The folder")->required();
   cmd->add_flag("--verify", f->verify, "Hash every file against its .sha256 sidecar (reads whole files)");
   cmd->add_option("--output,-o", f->output, "json: one object per recording")->check(CLI::IsMember({"json"}));
+  add_identity_flag(*cmd);
   cmd->callback([f] { set_exit_code(run_ls(*f)); });
 }
 

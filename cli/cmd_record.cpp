@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -122,7 +123,8 @@ int run_record(const RecordFlags& flags, bool snapshot) {
 }
 
 void add_common(CLI::App& cmd, RecordFlags& f) {
-  cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress)")->required();
+  cmd.add_option("--path", f.path, "The recording to write (.gz and .zst compress; .age encrypts)")
+      ->required();
   add_target_flags(cmd, f.target);
   add_selection_flags(cmd, f.selection);
   add_schedule_flags(cmd, f.schedule);
@@ -132,6 +134,7 @@ void add_common(CLI::App& cmd, RecordFlags& f) {
                       "ktape re-watches from the last resourceVersion",
                       std::chrono::seconds(1));
   cmd.add_flag("--force", f.force, "Overwrite an existing file");
+  add_encrypt_flags(cmd, f.path);
   cmd.add_flag("--redact-secrets", f.redact_secrets, "Replace Secret data values by their sha256");
   cmd.add_flag("--keep-managed-fields", f.keep_managed_fields, "Keep metadata.managedFields");
   cmd.add_flag("--time-markers", f.time_markers,

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -224,6 +225,7 @@ void add_replay(CLI::App& app) {
   cmd->add_flag("--force", f->force, "Replay despite the problems the pre-flight check finds");
   cmd->add_option("--output,-o", f->output, "json: the summary as JSON on stdout")
       ->check(CLI::IsMember({"json"}));
+  add_identity_flag(*cmd);
   cmd->callback([f] { set_exit_code(run_replay(*f)); });
 }
 

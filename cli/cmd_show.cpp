@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/output.hpp"
@@ -116,6 +117,7 @@ void add_show(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "yaml"}));
   cmd->add_option("--html", flags->html,
                   "Write a self-contained page (inline SVG, no network) of the recording to this file");
+  add_identity_flag(*cmd);
   cmd->callback([flags] { set_exit_code(run_show(*flags)); });
 }
 

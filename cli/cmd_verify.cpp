@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "formats/json.hpp"
 #include "formats/yaml.hpp"
@@ -40,6 +41,7 @@ void add_verify(CLI::App& app) {
   cmd->add_option("FILE", flags->paths, "Recordings (.yaml, .gz, .zst; ktape's or kwok's)")->required();
   cmd->add_option("-o,--output", flags->output, "Output format")
       ->check(CLI::IsMember({"text", "json", "yaml"}));
+  add_identity_flag(*cmd);
   cmd->callback([flags] { set_exit_code(run_verify(*flags)); });
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/age.hpp"
 #include "formats/raw_store.hpp"
 
 namespace ktape::formats {
@@ -31,6 +32,9 @@ class RawInput {
   RawInput(int fd, std::string name) : m_fd(fd), m_name(std::move(name)) {}
   explicit RawInput(std::string bytes) : m_memory(std::move(bytes)) {}
   explicit RawInput(std::unique_ptr<RawReader> reader) : m_reader(std::move(reader)) {}
+  // Bytes from a layer below decompression (age decryption).
+  RawInput(std::unique_ptr<ByteSource> layer, std::string name)
+      : m_name(std::move(name)), m_layer(std::move(layer)) {}
   RawInput(const RawInput&) = delete;
   RawInput& operator=(const RawInput&) = delete;
   ~RawInput() {
@@ -40,6 +44,7 @@ class RawInput {
   // Reads up to `size` bytes; 0 at the end.
   Result<std::size_t> read(char* out, std::size_t size) {
     if (m_reader) return m_reader->read(out, size);
+    if (m_layer) return m_layer->read(out, size);
     if (m_fd < 0) {
       std::size_t n = std::min(size, m_memory.size() - m_pos);
       std::memcpy(out, m_memory.data() + m_pos, n);
@@ -59,6 +64,34 @@ class RawInput {
   std::string m_memory;
   std::size_t m_pos = 0;
   std::unique_ptr<RawReader> m_reader;  // a URL's object (formats/raw_store.hpp)
+  std::unique_ptr<ByteSource> m_layer;
+};
+
+// The raw bytes that were read to detect the format, then the rest of the input: what a layer
+// opened after detection (age) reads from.
+class PrefixedInput : public ByteSource {
+ public:
+  PrefixedInput(std::string prefix, std::unique_ptr<RawInput> rest)
+      : m_prefix(std::move(prefix)), m_rest(std::move(rest)) {}
+  Result<std::size_t> read(char* out, std::size_t size) override {
+    if (m_pos == m_prefix.size()) {
+      auto n = m_rest->read(out, size);
+      if (n) m_total += *n;
+      return n;
+    }
+    std::size_t n = std::min(size, m_prefix.size() - m_pos);
+    std::memcpy(out, m_prefix.data() + m_pos, n);
+    m_pos += n;
+    m_total += n;
+    return n;
+  }
+  std::uint64_t raw_bytes_read() const override { return m_total; }
+
+ private:
+  std::string m_prefix;
+  std::size_t m_pos = 0;
+  std::unique_ptr<RawInput> m_rest;
+  std::uint64_t m_total = 0;
 };
 
 enum class Format { plain, gzip, zstd };
@@ -73,8 +106,8 @@ Format detect(std::string_view head) {
 // compressed stream may hold several gzip members or zstd frames; all are read through.
 class StreamSource : public ByteSource {
  public:
-  explicit StreamSource(std::unique_ptr<RawInput> input)
-      : m_input(std::move(input)), m_buffer(k_input_chunk) {}
+  StreamSource(std::unique_ptr<RawInput> input, std::string name)
+      : m_input(std::move(input)), m_buffer(k_input_chunk), m_name(std::move(name)) {}
   StreamSource(const StreamSource&) = delete;
   StreamSource& operator=(const StreamSource&) = delete;
   ~StreamSource() override {
@@ -115,13 +148,15 @@ class StreamSource : public ByteSource {
   // Reads until the magic bytes can be seen (or the input ends), then sets up the decoder.
   Result<void> start() {
     m_started = true;
-    while (m_end < 4 && !m_eof) {
+    while (m_end < k_age_magic.size() && !m_eof) {
       auto n = m_input->read(m_buffer.data() + m_end, m_buffer.size() - m_end);
       if (!n) return fail(n.error());
       m_end += *n;
       m_raw_total += *n;
       m_eof = *n == 0;
     }
+    if (std::string_view(m_buffer.data(), m_end).substr(0, k_age_magic.size()) == k_age_magic)
+      return start_age();
     m_format = detect(std::string_view(m_buffer.data(), m_end));
     if (m_format == Format::gzip) {
       m_zlib = z_stream{};
@@ -133,6 +168,19 @@ class StreamSource : public ByteSource {
     }
     m_in_frame = false;
     return {};
+  }
+
+  // An age file: the bytes read so far and the rest go through decryption, and the format below
+  // (plain, gzip, zstd) is detected again on the plaintext.
+  Result<void> start_age() {
+    auto prefixed = std::make_unique<PrefixedInput>(std::string(m_buffer.data(), m_end), std::move(m_input));
+    auto decrypted = open_age_source(std::move(prefixed), age_identities(), m_name);
+    if (!decrypted) return fail(decrypted.error());
+    m_input = std::make_unique<RawInput>(std::move(*decrypted), m_name);
+    m_begin = m_end = 0;
+    m_raw_total = 0;
+    m_eof = false;
+    return start();
   }
 
   Result<std::size_t> copy_plain(char* out, std::size_t size) {
@@ -187,6 +235,7 @@ class StreamSource : public ByteSource {
 
   std::unique_ptr<RawInput> m_input;
   std::vector<char> m_buffer;
+  std::string m_name;  // the file, for errors
   std::size_t m_begin = 0;
   std::size_t m_end = 0;
   std::uint64_t m_raw_total = 0;
@@ -225,6 +274,15 @@ class FileSink : public ByteSink {
   }
 
   Result<void> start() {
+    if (is_age_path(m_path)) {
+      auto recipients = age_recipients();
+      if (recipients.empty())
+        return fail(ErrorKind::invalid,
+                    m_path + " ends in .age: give --encrypt-to RECIPIENT or --encrypt-to-file FILE");
+      auto age = AgeEncryptor::start(recipients, [this](std::string_view bytes) { return write_raw(bytes); });
+      if (!age) return fail(with_context(age.error(), m_path));
+      m_age = std::move(*age);
+    }
     if (m_compression == Compression::gzip) {
       // 15 + 16: the largest window, with a gzip header and trailer.
       if (deflateInit2(&m_zlib, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -266,6 +324,7 @@ class FileSink : public ByteSink {
     Result<void> result;
     if (m_compression != Compression::none) result = compress({}, Mode::finish);
     if (result) result = write_out();
+    if (result && m_age) result = m_age->finish();
     if (result && ::fsync(m_fd) != 0 && errno != EINVAL) {
       result = fail(ErrorKind::io, "fsync " + m_path + ": " + errno_text(errno));
     }
@@ -288,6 +347,7 @@ class FileSink : public ByteSink {
     Result<void> result;
     if (m_compression != Compression::none) result = compress({}, Mode::finish);
     if (result) result = write_out();
+    if (result && m_age) result = m_age->finish();
     if (result) result = m_remote->commit();
     if (!result) m_remote->abort();
     m_remote.reset();
@@ -296,7 +356,14 @@ class FileSink : public ByteSink {
     return result;
   }
 
+  // Everything bound for the file passes here: through age encryption when the path ends in .age.
   Result<void> write_all(std::string_view bytes) {
+    if (m_age) return m_age->write(bytes);
+    return write_raw(bytes);
+  }
+
+  // Bytes to the file or the stored object, as they are.
+  Result<void> write_raw(std::string_view bytes) {
     if (m_remote) {
       if (bytes.empty()) return {};
       auto r = m_remote->write(bytes);
@@ -388,12 +455,14 @@ class FileSink : public ByteSink {
   z_stream m_zlib{};
   bool m_zlib_started = false;
   ZSTD_CCtx* m_zstd = nullptr;
+  std::unique_ptr<AgeEncryptor> m_age;
   std::unique_ptr<RawWriter> m_remote;  // set for a URL's object (formats/raw_store.hpp)
 };
 
 }  // namespace
 
 Compression compression_for_path(std::string_view path) {
+  path = strip_age_extension(path);
   if (ends_with(path, ".gz") || ends_with(path, ".tgz")) return Compression::gzip;
   if (ends_with(path, ".zst")) return Compression::zstd;
   return Compression::none;
@@ -406,7 +475,7 @@ Result<std::unique_ptr<ByteSource>> open_source(const std::string& path) {
     auto reader = store->open_read(path);
     if (!reader) return fail(reader.error());
     return std::unique_ptr<ByteSource>(
-        std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(*reader))));
+        std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(*reader)), path));
   }
   int fd = 0;
   if (path != "-") {
@@ -416,15 +485,20 @@ Result<std::unique_ptr<ByteSource>> open_source(const std::string& path) {
                   "open " + path + ": " + errno_text(errno));
   }
   return std::unique_ptr<ByteSource>(
-      std::make_unique<StreamSource>(std::make_unique<RawInput>(fd, path == "-" ? "standard input" : path)));
+      std::make_unique<StreamSource>(std::make_unique<RawInput>(fd, path == "-" ? "standard input" : path),
+                                     path == "-" ? "standard input" : path));
 }
 
 std::unique_ptr<ByteSource> memory_source(std::string bytes) {
-  return std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(bytes)));
+  return std::make_unique<StreamSource>(std::make_unique<RawInput>(std::move(bytes)), "the input");
 }
 
 Result<std::unique_ptr<ByteSink>> open_sink(const std::string& path, Compression compression,
                                             Overwrite overwrite) {
+  // Checked before the file is created, so that a missing key leaves nothing behind.
+  if (is_age_path(path) && age_recipients().empty())
+    return fail(ErrorKind::invalid,
+                path + " ends in .age: give --encrypt-to RECIPIENT or --encrypt-to-file FILE");
   if (is_url_path(path)) {
     auto store = raw_store_for(path);
     if (!store) return fail(ErrorKind::unsupported, path + ": no storage backend for this URL scheme");

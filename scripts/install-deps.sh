@@ -8,6 +8,8 @@ packages=(
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libboost-dev libconcurrentqueue-dev
   libcli11-dev doctest-dev libcpp-httplib-dev libexpected-dev zlib1g-dev libzstd-dev libssl-dev
   libbenchmark-dev
+  libsodium-dev  # formats/age*.cpp: age encryption of recordings
+  age  # the real age command: the interop tests of formats/age
   clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
   chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it

@@ -79,7 +79,7 @@ std::string_view status_name(Status status) {
 bool is_recording_name(std::string_view file_name) {
   if (file_name.starts_with(".")) return false;
   if (file_name.ends_with(".tgz")) return true;
-  for (std::string_view layer : {".gz", ".zst"})
+  for (std::string_view layer : {".age", ".gz", ".zst"})  // x.yaml.zst.age: encryption is outermost
     if (file_name.ends_with(layer)) file_name.remove_suffix(layer.size());
   return ends_with_any(file_name, {".yaml", ".yml", ".json"});
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "formats/age.hpp"
 #include "formats/compress.hpp"
 #include "store/storage.hpp"
 
@@ -40,8 +41,9 @@ Result<RecordingInfo> read_recording_info(const std::string& path, Verify verify
   RecordingInfo info;
   info.path = path;
   auto header = read_header(path);
-  if (!header) return fail(header.error());
-  info.header = std::move(*header);
+  info.locked = !header && formats::is_age_identity_missing(header.error());
+  if (!header && !info.locked) return fail(header.error());
+  if (header) info.header = std::move(*header);
   auto stored = stat_stored(path);
   if (!stored) return fail(stored.error());
   if (!*stored) return fail(ErrorKind::not_found, path + ": no such file");

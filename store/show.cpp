@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <map>
 
+#include "formats/age.hpp"
 #include "formats/patch.hpp"
+#include "store/meta.hpp"
 #include "store/storage.hpp"
 #include "store/take_event.hpp"
 
@@ -130,11 +132,34 @@ std::string ResourceCounts::display_name() const {
 
 // Straight from the document reader, not through RecordingReader: counting needs neither the
 // events' order nor their templates, and skipping both keeps show at the reader's speed.
+namespace {
+
+// What is known of an age file without its key: the size, and the counts of its meta.
+RecordingSummary locked_summary(RecordingSummary s) {
+  s.locked = true;
+  if (auto meta = read_meta(s.path); meta && *meta) {
+    s.objects = (*meta)->objects;
+    s.events = (*meta)->events;
+    s.duration_ns = (*meta)->duration_ns;
+  }
+  s.error =
+      Error{ErrorKind::invalid,
+            s.path + (formats::age_identities().empty()
+                          ? " is encrypted with age: give --identity FILE to see its header and contents"
+                          : " is encrypted with age to other recipients than the identities given"),
+            0,
+            {}};
+  return s;
+}
+
+}  // namespace
+
 Result<RecordingSummary> summarize_recording(const std::string& path) {
   RecordingSummary s;
   s.path = path;
   auto stored = stat_stored(path);
   s.file_bytes = stored && *stored ? (*stored)->bytes : 0;
+  if (formats::age_identity_missing(path)) return locked_summary(std::move(s));
   auto reader = formats::DocumentReader::open(path);
   if (!reader) return fail(reader.error());
   std::map<std::string, ResourceCounts> by_key;

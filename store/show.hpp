@@ -48,10 +48,12 @@ struct RecordingSummary {
   std::vector<ResourceCounts> resources;  // ordered by display_name(); every timeline aligned
   Timeline timeline{k_timeline_buckets};  // all events, aligned with the resources' timelines
   std::optional<Error> error;             // the read stopped here; everything above is up to it
+  bool locked = false;  // an age file no --identity given opens: counts from NAME.meta, if any
 };
 
 // Reads `path` whole. An Error only when the file cannot be opened at all; a read that stops later
-// sets RecordingSummary::error.
+// sets RecordingSummary::error. An age file that no identity given opens is `locked`: its size, and
+// the counts of its NAME.meta when there is one, with an error saying to give --identity.
 Result<RecordingSummary> summarize_recording(const std::string& path);
 
 // An object named on the command line: "RESOURCE/NAMESPACE/NAME", or "RESOURCE/NAME" for a

@@ -65,6 +65,7 @@ std::string absolute_time(const std::optional<formats::Header>& header, std::int
 
 std::string header_text(const RecordingSummary& s) {
   std::string out = "File:            " + s.path + " (" + num(s.file_bytes) + " bytes)\n";
+  if (!s.header && s.locked) return out + "Header:          encrypted with age (counts from its .meta)\n";
   if (!s.header) return out + "Header:          none (a kwok-format recording)\n";
   const auto& h = *s.header;
   out += "Source:          " + h.source + "\n";
