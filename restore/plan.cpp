@@ -320,7 +320,7 @@ Result<Plan> make_plan(kube::Client& client, const RestoreOptions& options) {
   if (!state) return fail(state.error());
   Resources resources{*discovery, {}};
   for (const auto& [key, object] : state->objects)
-    if (auto r = replayer::resource_of_crd(object); r && !resources.find(split_key(key)))
+    if (auto r = replayer::resource_of_crd(object); r && !discovery->find(r->group, r->version, r->resource))
       resources.defined.push_back(*r);
   auto live = read_live(client, live_resources(resources, *matcher, *state), options, *discovery);
   if (!live) return fail(live.error());
