@@ -38,13 +38,11 @@ class Writer {
       : m_client(client),
         m_options(options),
         m_replay(applier_options(options)),
-        m_catalog(kube::Discovery{}),
+        m_catalog(plan.discovery),
         m_summary(summary),
         m_applier(client, m_catalog, m_relinker, summary, m_replay) {
     for (const auto& link : plan.links) m_relinker.record_created(link.key, link.old_uid, link.new_uid);
   }
-
-  Result<void> refresh() { return m_catalog.refresh(m_client); }
 
   void run(const Step& step) {
     switch (step.action) {
@@ -155,8 +153,6 @@ replayer::SummaryReport apply(kube::Client& client, const RestoreOptions& option
   auto started = std::chrono::steady_clock::now();
   replayer::Summary summary(options.max_errors_listed);
   Writer writer(client, options, plan, summary);
-  if (auto refreshed = writer.refresh(); !refreshed)
-    summary.error("discovering the target: " + refreshed.error().message);
   const auto& steps = plan.steps;
   for (std::size_t first = 0; first < steps.size();) {
     std::size_t last = first;

@@ -2,24 +2,23 @@
 #include <charconv>
 
 #include "restore/restore.hpp"
-#include "store/verify.hpp"
+#include "store/digest.hpp"
 
 namespace ktape::restore {
 
 namespace {
 
+// The sidecar only: that every document parses and applies, make_plan already found while reading
+// the state (its errors name the file, document and line).
 void check_file(const RestoreOptions& options, Preflight& out) {
-  auto report = store::verify_recording(options.path);
-  if (report.status == "incomplete") {
+  auto integrity = store::verify_sidecar(options.path);
+  if (!integrity) {
+    out.problems.push_back(options.path + ": " + integrity.error().message);
+  } else if (*integrity == store::Integrity::missing_sidecar) {
     out.warnings.push_back(options.path + ": no .sha256 sidecar: its integrity cannot be checked");
-  } else if (report.status != "ok") {
-    std::string line = options.path + ": verify says " + report.status;
-    for (const auto& f : report.findings) {
-      if (f.severity != store::Severity::error) continue;
-      line.append("; ").append(f.check).append(": ").append(f.message);
-      break;
-    }
-    out.problems.push_back(line + " (see ktape verify)");
+  } else if (*integrity == store::Integrity::mismatch) {
+    out.problems.push_back(options.path +
+                           ": does not match its .sha256 sidecar (corrupt or changed; see ktape verify)");
   }
 }
 

@@ -84,6 +84,7 @@ struct Plan {
     std::string old_uid, new_uid;
   };
   std::vector<Link> links;
+  kube::Discovery discovery;  // the target's, as read for the plan (apply starts from it)
   std::size_t count(Action action) const;
   // Steps that write (create, update, delete).
   std::size_t writes() const;
