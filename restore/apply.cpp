@@ -1,0 +1,170 @@
+// apply: a plan's writes, layer by layer, each layer's steps in flight together.
+#include <algorithm>
+#include <thread>
+
+#include "ownerref/relinker.hpp"
+#include "replayer/applier.hpp"
+#include "replayer/objects.hpp"
+#include "restore/restore.hpp"
+
+namespace ktape::restore {
+
+namespace {
+
+using formats::Value;
+using replayer::Outcome;
+
+// Attempts of a PUT refused with 409 Conflict (a concurrent writer changed the object between the
+// read of its resourceVersion and the write): each retry reads the target's newest version.
+constexpr int k_conflict_retries = 5;
+
+replayer::ReplayOptions applier_options(const RestoreOptions& options) {
+  replayer::ReplayOptions r;
+  r.path = options.path;
+  r.concurrency = std::max(1, options.concurrency);
+  // A create that meets an object made meanwhile (a concurrent writer) makes it equal instead.
+  r.on_existing = replayer::OnExisting::update;
+  r.status = options.status;
+  // The plan already left out what the control plane and the target's controllers own.
+  r.control_plane = replayer::ControlPlaneObjects::replay;
+  r.owned = replayer::OwnedObjects::replay;
+  r.max_errors_listed = options.max_errors_listed;
+  return r;
+}
+
+class Writer {
+ public:
+  Writer(kube::Client& client, const RestoreOptions& options, const Plan& plan, replayer::Summary& summary)
+      : m_client(client),
+        m_options(options),
+        m_replay(applier_options(options)),
+        m_catalog(plan.discovery),
+        m_summary(summary),
+        m_applier(client, m_catalog, m_relinker, summary, m_replay) {
+    for (const auto& link : plan.links) m_relinker.record_created(link.key, link.old_uid, link.new_uid);
+  }
+
+  void run(const Step& step) {
+    switch (step.action) {
+      case Action::create:
+        m_applier.create(step.resource, step.desired);
+        return;
+      case Action::update:
+        update(step);
+        return;
+      case Action::remove:
+        remove(step);
+        return;
+      case Action::keep:
+        return;
+    }
+  }
+
+ private:
+  std::string counted(const Step& step) const { return replayer::counted_name(step.resource); }
+
+  void failed(const Step& step, const std::string& verb, const Error& error) {
+    m_summary.count(counted(step), Outcome::failed);
+    m_summary.error(verb + " " + step.label() + ": " + error.message);
+  }
+
+  // The recorded object as a PUT body: server-set fields out, owner UIDs re-linked to the target's.
+  Result<Value> body_of(const Step& step) const {
+    Value body = step.desired;
+    replayer::strip_server_fields(body);
+    auto rewritten = m_relinker.rewrite_object(body);
+    if (!rewritten) return fail(rewritten.error());
+    if (m_options.status == replayer::StatusMode::drop) body.erase("status");
+    return body;
+  }
+
+  void update(const Step& step) {
+    auto body = body_of(step);
+    if (!body) return failed(step, "update", body.error());
+    std::string version = step.live_version;
+    for (int attempt = 0;; ++attempt) {
+      (*body)["metadata"].set("resourceVersion", version);
+      auto put = m_client.update(step.resource, step.namespace_name, *body, {}, kube::Answer::identity);
+      if (put) break;
+      if (!is_conflict(put.error()) || attempt >= k_conflict_retries)
+        return failed(step, "update", put.error());
+      auto now = m_client.get(step.resource, step.namespace_name, step.name);
+      if (!now) return failed(step, "update", now.error());
+      version = std::string(now->string_at({"metadata", "resourceVersion"}));
+    }
+    if (m_options.status == replayer::StatusMode::keep && step.resource.has_subresource("status"))
+      write_status(step);
+    m_summary.count(counted(step), Outcome::patched);
+  }
+
+  // The recorded status replaces the target's (a JSON patch "add /status", no version to hold to).
+  void write_status(const Step& step) {
+    const Value* status = step.desired.find("status");
+    if (status == nullptr) return;
+    Value op = Value::object();
+    op.set("op", "add");
+    op.set("path", "/status");
+    op.set("value", *status);
+    Value patch = Value::array();
+    patch.push_back(std::move(op));
+    auto patched = m_client.patch(step.resource, step.namespace_name, step.name, formats::PatchType::json,
+                                  patch, "status", kube::Answer::none);
+    if (!patched) m_summary.error("write status of " + step.label() + ": " + patched.error().message);
+  }
+
+  // In the background (children go with their owner, as kubectl delete does), and only the
+  // incarnation the plan saw: a precondition on its UID.
+  void remove(const Step& step) {
+    kube::DeleteOptions options{"Background", {}, step.live_uid, {}};
+    auto removed = m_client.remove(step.resource, step.namespace_name, step.name, options);
+    if (!removed && !is_not_found(removed.error())) return failed(step, "delete", removed.error());
+    m_summary.count(counted(step), Outcome::deleted);
+  }
+
+  kube::Client& m_client;
+  const RestoreOptions& m_options;
+  replayer::ReplayOptions m_replay;
+  replayer::Catalog m_catalog;
+  ownerref::Relinker m_relinker;
+  replayer::Summary& m_summary;
+  replayer::Applier m_applier;
+};
+
+// Runs `steps[first, last)` on `threads` threads (owned here, joined before returning).
+void run_layer(Writer& writer, const std::vector<Step>& steps, std::size_t first, std::size_t last,
+               int threads, const std::atomic<bool>* stop) {
+  std::atomic<std::size_t> next{first};
+  auto work = [&] {
+    for (std::size_t i = next++; i < last; i = next++) {
+      if (stop != nullptr && stop->load()) return;
+      writer.run(steps[i]);
+    }
+  };
+  std::vector<std::jthread> pool;
+  auto n = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), last - first);
+  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+}
+
+}  // namespace
+
+replayer::SummaryReport apply(kube::Client& client, const RestoreOptions& options, const Plan& plan,
+                              const std::atomic<bool>* stop) {
+  auto started = std::chrono::steady_clock::now();
+  replayer::Summary summary(options.max_errors_listed);
+  Writer writer(client, options, plan, summary);
+  const auto& steps = plan.steps;
+  for (std::size_t first = 0; first < steps.size();) {
+    std::size_t last = first;
+    while (last < steps.size() && steps[last].layer == steps[first].layer) ++last;
+    if (stop != nullptr && stop->load()) break;
+    run_layer(writer, steps, first, last, options.concurrency, stop);
+    first = last;
+  }
+  auto report = summary.report();
+  report.stopped = stop != nullptr && stop->load();
+  report.elapsed = std::chrono::steady_clock::now() - started;
+  return report;
+}
+
+}  // namespace ktape::restore
