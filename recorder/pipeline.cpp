@@ -31,7 +31,7 @@ Pipeline::Pipeline(formats::RecordingWriter& writer, kube::Clock& clock, Stamp s
     : m_writer(writer),
       m_clock(clock),
       m_stamp(std::move(stamp)),
-      m_options(options),
+      m_options(std::move(options)),
       m_queue(std::make_unique<Queue>()) {}
 
 Pipeline::~Pipeline() {
