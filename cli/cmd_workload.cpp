@@ -8,6 +8,7 @@
 #include "cli/output.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
+#include "workload/cluster.hpp"
 #include "workload/workload.hpp"
 
 namespace ktape::cli {
@@ -16,9 +17,27 @@ namespace {
 struct WorkloadFlags {
   TargetFlags target;
   workload::WorkloadOptions options;
+  workload::ClusterOptions cluster;  // --snapshot-file: a large cluster written as a snapshot instead
 };
 
+int run_cluster_snapshot(WorkloadFlags& flags) {
+  flags.cluster.seed = flags.options.seed;
+  flags.cluster.prefix = flags.options.prefix == "wl" ? flags.cluster.prefix : flags.options.prefix;
+  auto stats = workload::write_cluster_snapshot(flags.cluster);
+  if (!stats) {
+    std::fprintf(stderr, "ktape: workload: %s\n", stats.error().message.c_str());
+    return 1;
+  }
+  std::printf("wrote %s: %llu objects (%llu pods) in %llu namespaces, %llu bytes of YAML\n",
+              flags.cluster.path.c_str(), static_cast<unsigned long long>(stats->objects),
+              static_cast<unsigned long long>(stats->pods),
+              static_cast<unsigned long long>(stats->namespaces),
+              static_cast<unsigned long long>(stats->yaml_bytes));
+  return 0;
+}
+
 int run_workload(WorkloadFlags& flags) {
+  if (!flags.cluster.path.empty()) return run_cluster_snapshot(flags);
   if (flags.options.duration.count() == 0 && flags.options.operations == 0) flags.options.operations = 200;
   auto target = connect(flags.target);
   if (!target) {
@@ -65,6 +84,13 @@ void add_workload(CLI::App& app) {
   cmd->add_option("--workers", o.workers, "Threads, each owning a share of the namespaces")
       ->capture_default_str();
   cmd->add_option("--prefix", o.prefix, "Namespace name prefix")->capture_default_str();
+  cmd->add_option(
+      "--snapshot-file", flags->cluster.path,
+      "Write a large cluster (Deployments, ReplicaSets, Pods, Services, EndpointSlices, ConfigMaps, "
+      "Secrets, Events) as a snapshot recording to this path instead of driving a cluster");
+  cmd->add_option("--objects", flags->cluster.objects, "With --snapshot-file: about this many objects")
+      ->capture_default_str();
+  cmd->add_flag("--force", flags->cluster.overwrite, "With --snapshot-file: replace an existing file");
   cmd->callback([flags] { set_exit_code(run_workload(*flags)); });
 }
 

@@ -128,6 +128,26 @@ Result<void> RecordingWriter::write_object(const Value& object) {
   return m_impl->append_document(object, false);
 }
 
+Result<void> RecordingWriter::write_rendered_objects(std::string_view text, std::size_t objects) {
+  if (m_impl->events_started)
+    return fail(
+        ErrorKind::invalid,
+        m_impl->options.path + ": a snapshot object cannot follow events (the snapshot section is over)");
+  if (m_impl->documents == 0 && text.substr(0, 4) == "---\n") text.remove_prefix(4);
+  m_impl->buffer.append(text);
+  m_impl->documents += objects;
+  m_impl->stats.objects += objects;
+  return m_impl->spill(false);
+}
+
+void render_object(const Value& object, const std::optional<TimePoint>& marker_base, std::string& out) {
+  out += "---\n";
+  if (!marker_base) return append_yaml(out, object);
+  Value copy(object);
+  relativize_times(copy, *marker_base);
+  append_yaml(out, copy);
+}
+
 RenderedEvent render_event(ResourcePatch&& event, const std::optional<TimePoint>& marker_base) {
   RenderedEvent out;
   out.duration_ns = event.duration_ns;

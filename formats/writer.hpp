@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "formats/compress.hpp"
 #include "formats/error.hpp"
@@ -34,6 +35,11 @@ struct RenderedEvent {
 // for the event as for add_event(ResourcePatch).
 RenderedEvent render_event(ResourcePatch&& event, const std::optional<TimePoint>& marker_base);
 
+// A snapshot object rendered ahead of the writer, as write_object writes it (its times made
+// markers from `marker_base`), appended to `out` as one document that begins with its "---\n"
+// line; RecordingWriter::write_rendered_objects copies such text.
+void render_object(const Value& object, const std::optional<TimePoint>& marker_base, std::string& out);
+
 struct WriterOptions {
   std::string path;                        // the recording to create
   Overwrite overwrite = Overwrite::no;     // yes replaces an existing file
@@ -57,6 +63,11 @@ class RecordingWriter {
 
   // A snapshot-section object. An Error once the first event has been written.
   Result<void> write_object(const Value& object);
+  // Snapshot-section documents rendered by render_object, copied as they are: `text` is a piece of
+  // their concatenation that may begin or end mid-document (a caller copies a file in chunks), in
+  // which `objects` documents begin. The section's very first "---\n" line is dropped, so the
+  // bytes are those write_object would have written. An Error once the first event has been written.
+  Result<void> write_rendered_objects(std::string_view text, std::size_t objects);
   // Holds the event until release() passes its time.
   void add_event(ResourcePatch event);
   // The same for an event rendered by render_event(event, marker_base()).

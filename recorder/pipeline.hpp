@@ -1,8 +1,10 @@
 #pragma once
 // The lock-free pipeline: every list+watch loop pushes Records onto one moodycamel queue; one
 // writer thread drains it into the RecordingWriter. The snapshot section stays open until every
-// loop has finished its initial list (or a deadline passes: a snapshot object that arrives later is
-// recorded as a create at its arrival time). Events are held for a short reorder lag, so that
+// loop has finished its initial list (or a deadline passes: the objects of a list that completes
+// later are recorded as creates at its completion). A list's snapshot objects are held in a spill
+// file (recorder/spill.hpp) until it completes, and dropped if it restarts, so memory is bounded by
+// a page and no half list reaches the file. Events are held for a short reorder lag, so that
 // those stamped a moment earlier by another loop are still written in time order, and the file is
 // flushed at a fixed interval, so a killed recorder loses at most that interval.
 #include <atomic>
@@ -18,6 +20,7 @@
 #include "formats/writer.hpp"
 #include "kube/clock.hpp"
 #include "recorder/record.hpp"
+#include "recorder/spill.hpp"
 
 namespace ktape::recorder {
 
@@ -26,6 +29,8 @@ struct PipelineOptions {
   std::chrono::milliseconds reorder_lag{200};     // how long events wait for earlier-stamped ones
   std::chrono::seconds snapshot_deadline{60};     // the snapshot section closes then at the latest
   std::size_t expected_lists = 0;                 // loops whose initial list belongs to the snapshot
+  std::string spill_dir;                          // where lists in progress are held; "": system temp
+  std::size_t max_queued_objects = 1024;          // push() of a snapshot object waits above this backlog
 };
 
 struct PipelineStats {
@@ -48,8 +53,9 @@ class Pipeline {
   Pipeline(formats::RecordingWriter& writer, kube::Clock& clock, Stamp stamp, PipelineOptions options);
   ~Pipeline();  // finishes if still running
 
-  // From any thread; never blocks. An event is rendered to its document's text here, on the
-  // caller's thread.
+  // From any thread. An event is rendered to its document's text here, on the caller's thread, and
+  // never waits; a snapshot object waits while the writer is more than max_queued_objects records
+  // behind, so that a list cannot outrun the writer and fill memory.
   void push(Record record);
   // Starts the writer thread.
   void start();
@@ -68,6 +74,8 @@ class Pipeline {
   struct Queue;
   void run();
   void process(Record& record);
+  void hold_object(Record& record);  // into the list's spill
+  void commit_list(const std::string& resource);
   void tick();
   void set_error(Error e);
 
@@ -80,6 +88,7 @@ class Pipeline {
   std::atomic<bool> m_finishing{false};
   std::atomic<std::uint64_t> m_events_seen{0};
   std::atomic<std::uint64_t> m_pushed{0};
+  std::atomic<std::uint64_t> m_done{0};  // records the writer thread has processed
 
   // Writer-thread state.
   bool m_section_open = true;
@@ -90,6 +99,12 @@ class Pipeline {
   std::chrono::nanoseconds m_busy{0};                      // measured on the real clock ...
   std::chrono::steady_clock::time_point m_thread_start{};  // ... as is the thread's life
   PipelineStats m_stats;
+  struct HeldList {
+    std::unique_ptr<SnapshotSpill> spill;
+    formats::GroupVersionResource resource;  // for the creates it becomes after the section closed
+  };
+  std::map<std::string, HeldList> m_spills;  // by resource ("deployments.apps"): lists in progress
+  std::string m_render;                      // reused for each object's text
 
   mutable std::mutex m_error_mutex;
   std::optional<Error> m_error;

@@ -13,6 +13,7 @@ struct Record {
     snapshot_object,  // an object of the initial state (the snapshot section)
     event,            // a create, patch or delete stamped on receipt
     listed,           // the loop finished its initial list (no payload)
+    list_restarted,   // the initial list starts again: its snapshot objects so far are void
   };
   Kind kind = Kind::event;
   formats::Value object;         // snapshot_object

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -51,6 +52,14 @@ bool is_crd(const kube::ApiResource& r) {
 
 bool is_secret(const kube::ApiResource& r) { return r.group.empty() && r.resource == "secrets"; }
 
+// Lists in progress are held beside the recording (the same file system, as private); a recording
+// that is not a local file (s3://) has them in the system's temporary directory.
+std::string spill_dir(const std::string& path) {
+  if (path.find("://") != std::string::npos) return {};
+  auto parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
 class Session {
  public:
   Session(kube::Client& client, const RecordOptions& options, const RecordHooks& hooks,
@@ -84,6 +93,10 @@ class Session {
     po.flush_interval = m_options.flush_interval;
     po.snapshot_deadline = m_options.snapshot_deadline;
     po.expected_lists = selected.size();
+    po.spill_dir = spill_dir(m_options.path);
+    // A snapshot has no events to wait for it: its section stays open until every list completed,
+    // however long a list of a large cluster takes.
+    if (m_options.snapshot) po.snapshot_deadline = hours(24 * 365);
     m_pipeline = std::make_unique<Pipeline>(
         *m_writer, *m_clock, [this] { return stamp(); }, po);
     m_pipeline->start();

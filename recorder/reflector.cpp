@@ -85,17 +85,16 @@ ListWatchLoop::~ListWatchLoop() { m_workers.stop(); }
 void ListWatchLoop::run() {
   bool first = true;
   while (!stopped()) {
-    auto items = list_all();
-    if (!items) {
-      if (is_cancelled(items.error()) || stopped()) break;
-      failed(items.error());
+    ListMode mode =
+        first ? (m_options.initial_as_snapshot ? ListMode::snapshot : ListMode::creates) : ListMode::resync;
+    auto listed = list_all(mode);
+    if (!listed) {
+      if (is_cancelled(listed.error()) || stopped()) break;
+      failed(listed.error());
       backoff();
       continue;
     }
     succeeded();
-    ListMode mode =
-        first ? (m_options.initial_as_snapshot ? ListMode::snapshot : ListMode::creates) : ListMode::resync;
-    apply_list(std::move(*items), mode);
     if (first) m_emit(Record{Record::Kind::listed, {}, {}, m_ref.display, {}});
     first = false;
     if (!m_options.watch) break;
@@ -119,28 +118,37 @@ LoopStats ListWatchLoop::stats() const {
   return m_stats;
 }
 
-Result<std::vector<Value>> ListWatchLoop::list_all() {
-  std::vector<Value> items;
+Result<void> ListWatchLoop::list_all(ListMode mode) {
+  ListPass pass{mode, std::vector<States>(m_states.size()), 0};
   std::string token;
   bool restarted = false;
-  do {
-    if (stopped()) return fail(ErrorKind::cancelled, "stopped");
+  // Not a do-while: a restart's `continue` must ask for the first page again, not test the token.
+  for (;;) {
+    if (stopped()) {
+      abandon_list(pass);
+      return fail(ErrorKind::cancelled, "stopped");
+    }
     auto page = m_source.list(token, m_options.page_size);
     if (!page && is_expired(page.error()) && !token.empty() && !restarted) {
       // The continue token outlived the server's history: start the list again, once.
-      items.clear();
+      abandon_list(pass);
       token.clear();
       restarted = true;
       continue;
     }
-    if (!page) return fail(page.error());
-    for (auto& item : page->items) items.push_back(std::move(item));
+    if (!page) {
+      abandon_list(pass);
+      return fail(page.error());
+    }
     m_resource_version = page->resource_version;
     token = page->continue_token;
-  } while (!token.empty());
+    for (auto& item : page->items) apply_item(pass, item);
+    if (token.empty()) break;
+  }
+  finish_list(pass);
   std::lock_guard lock(m_stats_mutex);
   ++m_stats.lists;
-  return items;
+  return {};
 }
 
 bool ListWatchLoop::prepare(Value& object) {
@@ -151,38 +159,50 @@ bool ListWatchLoop::prepare(Value& object) {
   return true;
 }
 
-void ListWatchLoop::apply_list(std::vector<Value> items, ListMode mode) {
-  std::vector<States> seen(m_states.size());
-  for (auto& object : items) {
-    if (!prepare(object)) continue;
-    std::string key = object_key(object);
-    std::size_t index = m_workers.shard_of(key);
-    if (mode == ListMode::snapshot) {
-      seen[index][key] = make_state(object);
-      {
-        std::lock_guard lock(m_stats_mutex);
-        ++m_stats.objects;
-      }
-      Record record{Record::Kind::snapshot_object, std::move(object), {}, m_ref.display, {}};
-      record.event.resource = m_ref.gvr;  // lets the pipeline turn it into a create if the section closed
-      m_emit(std::move(record));
-      continue;
-    }
-    States& states = m_states[index];
-    record_upsert(states, key, object, mode == ListMode::resync, -1);
-    seen[index][key] = states[key];
+void ListWatchLoop::apply_item(ListPass& pass, Value& object) {
+  if (!prepare(object)) return;
+  std::string key = object_key(object);
+  std::size_t index = m_workers.shard_of(key);
+  if (pass.mode == ListMode::snapshot) {
+    // Export keeps no states: nothing is diffed against them.
+    if (m_options.watch) pass.seen[index][key] = make_state(object);
+    ++pass.objects;
+    Record record{Record::Kind::snapshot_object, std::move(object), {}, m_ref.display, {}};
+    record.event.resource = m_ref.gvr;  // lets the pipeline turn it into a create if the section closed
+    m_emit(std::move(record));
+    return;
   }
+  States& states = m_states[index];
+  record_upsert(states, key, object, pass.mode == ListMode::resync, -1);
+  pass.seen[index][key] = states[key];
+}
+
+void ListWatchLoop::abandon_list(ListPass& pass) {
+  // Creates and patches already emitted stay true (the states moved with them); snapshot objects
+  // are held by the pipeline, which forgets them.
+  if (pass.mode == ListMode::snapshot && pass.objects > 0)
+    m_emit(Record{Record::Kind::list_restarted, {}, {}, m_ref.display, {}});
+  pass.objects = 0;
+  for (auto& seen : pass.seen) seen.clear();
+}
+
+void ListWatchLoop::finish_list(ListPass& pass) {
+  {
+    std::lock_guard lock(m_stats_mutex);
+    m_stats.objects += pass.objects;
+  }
+  if (pass.mode == ListMode::snapshot && !m_options.watch) return;
   for (std::size_t i = 0; i < m_states.size(); ++i) {
     States& states = m_states[i];
-    if (mode == ListMode::resync) {
+    if (pass.mode == ListMode::resync) {
       // What vanished while the watch was down.
       for (const auto& [key, state] : states) {
-        if (seen[i].count(key)) continue;
+        if (pass.seen[i].count(key)) continue;
         auto object = formats::parse_json(state.json);
         if (object) emit_event(Method::remove, *object, Value(), true, -1);
       }
     }
-    states = std::move(seen[i]);
+    states = std::move(pass.seen[i]);
   }
 }
 

@@ -94,8 +94,19 @@ class ListWatchLoop {
   enum class WatchEnd { stopped, relist };
   enum class ListMode { snapshot, creates, resync };
 
-  Result<std::vector<formats::Value>> list_all();
-  void apply_list(std::vector<formats::Value> items, ListMode mode);
+  // One LIST applied page by page as it arrives, so memory is bounded by a page: snapshot objects
+  // go to the pipeline (which holds them until the `listed` record), creates and patches are
+  // emitted at once; deletes of what vanished only once the LIST completed.
+  struct ListPass {
+    ListMode mode;
+    std::vector<States> seen;   // the states of what this LIST holds, per shard
+    std::uint64_t objects = 0;  // snapshot objects emitted
+  };
+  Result<void> list_all(ListMode mode);
+  void apply_item(ListPass& pass, formats::Value& object);
+  void finish_list(ListPass& pass);
+  // The LIST starts again (an expired continue token) or is given up: what it emitted is void.
+  void abandon_list(ListPass& pass);
   WatchEnd watch_until_relist();
   Result<bool> consume(WatchStream& stream, std::size_t& count);
   void handle(WatchEvent event);

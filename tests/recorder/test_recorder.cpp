@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -50,10 +51,14 @@ class Proxy {
     m_thread.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  // When set and it returns true, it has answered the request itself (a fault the server cannot
+  // be made to produce); set before the first request.
+  std::function<bool(const httplib::Request&, httplib::Response&)> answer;
 
  private:
   void forward(const httplib::Request& req, httplib::Response& res) {
     m_before(req);
+    if (answer && answer(req, res)) return;
     httplib::Client upstream(m_upstream);
     upstream.set_read_timeout(30);
     httplib::Headers headers;
@@ -139,4 +144,66 @@ TEST_CASE("record: a CRD created between discovery and the CRDs' list still gets
   CHECK(text.find("name: g1") != std::string::npos);
   std::lock_guard lock(log_mutex);
   CHECK(std::find(log.begin(), log.end(), "recording gadgets.demo.example.com (new resource)") != log.end());
+}
+
+TEST_CASE("export: a list whose continue token expires mid-way leaves no half list in the file") {
+  auto started = sim::Server::start({});
+  REQUIRE(started);
+  auto& sim = **started;
+  post(sim.url(), "/api/v1/namespaces",
+       R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"big"}})");
+  constexpr int k_count = 12;  // three pages of 5 (the last one short)
+  for (int i = 0; i < k_count; ++i) {
+    std::string body = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-)" +
+                       std::to_string(i) + R"(","namespace":"big"},"data":{"k":"v"}})";
+    post(sim.url(), "/api/v1/namespaces/big/configmaps", body.c_str());
+  }
+  std::atomic<int> expired{0};
+  Proxy proxy(sim.url(), [](const httplib::Request&) {});
+  // The first continued page of configmaps: cm-0 (already sent in page one) is deleted and the
+  // token is reported expired, as an apiserver does once its history is compacted.
+  proxy.answer = [&](const httplib::Request& req, httplib::Response& res) {
+    bool continued =
+        req.path == "/api/v1/namespaces/big/configmaps" && !req.get_param_value("continue").empty();
+    if (!continued || expired.exchange(1) != 0) return false;
+    httplib::Client c(sim.url());
+    auto deleted = c.Delete("/api/v1/namespaces/big/configmaps/cm-0");
+    REQUIRE(deleted);
+    res.status = 410;
+    res.set_content(
+        R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410})",
+        "application/json");
+    return true;
+  };
+
+  test_support::TempDir dir;
+  recorder::RecordOptions options;
+  options.path = (dir.path() / "export.yaml").string();
+  options.snapshot = true;
+  options.page_size = 5;
+  options.selection.resources = {"configmaps"};
+  options.selection.namespaces = {"big"};
+  kube::RestConfig config;
+  config.server = proxy.url();
+  auto client = kube::Client::create(config);
+  REQUIRE(client);
+  std::atomic<bool> stop{false};
+  auto summary = recorder::record(**client, options, stop, {});
+  REQUIRE_MESSAGE(summary, summary.error().message);
+  CHECK(expired.load() == 1);
+  auto text = test_support::read_file(options.path);
+  std::size_t documents = 0;
+  for (std::size_t at = 0; (at = text.find("name: cm-", at)) != std::string::npos; ++at) ++documents;
+  CHECK(documents == k_count - 1);
+  CHECK(text.find("name: cm-0\n") == std::string::npos);  // only in the abandoned first page
+  for (int i = 1; i < k_count; ++i) {
+    std::string name = "name: cm-" + std::to_string(i) + "\n";
+    auto first = text.find(name);
+    CHECK_MESSAGE(first != std::string::npos, name);
+    CHECK_MESSAGE(text.find(name, first + 1) == std::string::npos, name);  // exactly once
+  }
+  std::size_t leftovers = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    leftovers += entry.path().filename().string().find(".ktape-list") != std::string::npos;
+  CHECK(leftovers == 0);
 }

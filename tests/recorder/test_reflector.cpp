@@ -253,6 +253,32 @@ TEST_CASE("list+watch loop in snapshot mode lists once; later loops record creat
   CHECK(h2.summary() == std::vector<std::string>{"create a", "listed"});
 }
 
+TEST_CASE("list+watch loop: an expired continue token voids the objects sent so far and lists again") {
+  LoopOptions snapshot;
+  snapshot.watch = false;
+  Harness h(snapshot);
+  Error expired{ErrorKind::expired, "The provided continue parameter is too old", 410, "Expired"};
+  h.source.script = {
+      ExpectList{"", page({pod("a", "5"), pod("gone", "6")}, "10", "tok1")},
+      ExpectList{"tok1", tl::unexpected(expired)},
+      ExpectList{"", page({pod("a", "5")}, "20", "tok2")},
+      ExpectList{"tok2", page({pod("b", "21")}, "20")},
+  };
+  h.loop->run();
+  CHECK(h.source.requests == std::vector<std::string>{"list continue=", "list continue=tok1",
+                                                      "list continue=", "list continue=tok2"});
+  // Objects go out page by page; the restart tells the pipeline to forget the first two.
+  std::vector<std::string> kinds;
+  for (const auto& r : h.records)
+    kinds.push_back(r.kind == Record::Kind::list_restarted
+                        ? "restarted"
+                        : std::string(r.object.string_at({"metadata", "name"})));
+  CHECK(kinds == std::vector<std::string>{"a", "gone", "restarted", "a", "b", ""});
+  CHECK(h.records.back().kind == Record::Kind::listed);
+  CHECK(h.loop->stats().objects == 2);
+  CHECK(h.loop->stats().lists == 1);
+}
+
 TEST_CASE("list+watch loop records each update as the differ's patch, its resourceVersion stripped") {
   // The differ's own tests (test_differ.cpp) cover every kind of change; this one covers the loop
   // around it: events as text, compact or spaced, resourceVersion stripped, strategic or merge
