@@ -65,6 +65,19 @@ Result<KeyValue> parse_key_value(std::string_view bytes) {
   return kv;
 }
 
+ValueEncoding classify_value(std::string_view value) {
+  // k8s.io/apiserver/pkg/storage/value/transformer.go and runtime/serializer/protobuf: the prefixes.
+  if (value.starts_with("k8s:enc:")) return ValueEncoding::encrypted;
+  if (value.starts_with(std::string_view("k8s\0", 4))) return ValueEncoding::protobuf;
+  if (value.starts_with("{")) return ValueEncoding::json;
+  return ValueEncoding::other;
+}
+
+std::string_view encoding_name(ValueEncoding encoding) {
+  static constexpr std::string_view k_names[] = {"json", "protobuf", "encrypted", "other"};
+  return k_names[static_cast<int>(encoding)];
+}
+
 Result<KeySpace> read_key_space(const BoltFile& file, std::string_view prefix, std::int64_t at_revision) {
   KeySpace space;
   std::optional<Error> error;

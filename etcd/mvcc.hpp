@@ -39,6 +39,14 @@ struct KeySpace {
   std::size_t tombstones = 0;                 // deletes applied
 };
 
+// How kube-apiserver stored a value: custom resources as JSON, built-in types as Kubernetes
+// protobuf (a "k8s\0" prefix, then a runtime.Unknown), encrypted at rest ("k8s:enc:" and the
+// provider: never decoded, only reported).
+enum class ValueEncoding { json, protobuf, encrypted, other };
+ValueEncoding classify_value(std::string_view value);
+// "json", "protobuf", "encrypted", "other".
+std::string_view encoding_name(ValueEncoding encoding);
+
 // The keys under `prefix` alive at `at_revision` (0: the latest) in `file`'s `key` bucket, each at
 // its latest revision not after it. Views point into `file`. Errors: those of BoltFile::for_each,
 // parse (a revision key or a value that does not decode: the message names the revision).

@@ -115,6 +115,18 @@ TEST_CASE(
   REQUIRE(earlier);
   CHECK(earlier->live.count("/registry/configmaps/etcd-test/gone") == 1);
 
+  {  // `ktape etcd ls`, as a user runs it: one line per live key, with its revision and encoding
+    test_support::write_file(tmp.file("snap.db"), data.db);
+    REQUIRE(run(std::string(KTAPE_BINARY) + " etcd ls " + tmp.file("snap.db") +
+                " --prefix /registry/configmaps/etcd-test/ >" + tmp.file("ls.out") + " 2>" +
+                tmp.file("ls.err")) == 0);
+    std::string out = test_support::read_file(tmp.file("ls.out"));
+    std::string one = std::to_string(space->live.at("/registry/configmaps/etcd-test/one").mod_revision);
+    CHECK(out.find(one + "\tprotobuf\t/registry/configmaps/etcd-test/one\n") != std::string::npos);
+    CHECK(out.find("/gone") == std::string::npos);
+    CHECK(test_support::read_file(tmp.file("ls.err")).find(" keys at revision ") != std::string::npos);
+    CHECK(run(std::string(KTAPE_BINARY) + " etcd ls " + tmp.file("missing.db") + " 2>/dev/null") == 1);
+  }
   {  // a truncated file (the meta pages intact): an error naming the page and offset
     std::string cut = data.db.substr(0, std::size_t{file->page_size()} * 3);
     auto truncated = BoltFile::from_bytes(cut, "cut.db");
