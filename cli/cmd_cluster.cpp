@@ -11,10 +11,12 @@
 #include "cli/commands.hpp"
 #include "cli/home.hpp"
 #include "cli/output.hpp"
+#include "sim/cluster_snapshot.hpp"
 #include "sim/registry.hpp"
 #include "sim/resources.hpp"
 #include "sim/server.hpp"
 #include "sim/tls.hpp"
+#include "store/digest.hpp"
 
 namespace ktape::cli {
 namespace {
@@ -40,7 +42,8 @@ struct ServeOptions {
   std::string kubeconfig_out;  // "" : no kubeconfig written
   std::string state_file;      // hidden, for create: cluster.json
   bool tls = false;
-  std::string data_dir;  // "" : state is not kept
+  std::string data_dir;      // "" : state is not kept
+  std::string restore_from;  // "" : none; else a cluster snapshot loaded at start
   std::size_t watch_history = 100000;
   bool no_gc = false;
 };
@@ -59,6 +62,7 @@ int run_serve(const ServeOptions& options) {
   server_options.address = options.address;
   server_options.port = options.port;
   server_options.data_dir = options.data_dir;
+  server_options.restore_from = options.restore_from;
   server_options.garbage_collector = !options.no_gc;
   server_options.content_controllers = true;
   server_options.watch_history = options.watch_history;
@@ -103,6 +107,9 @@ void add_serve(CLI::App& cluster) {
   cmd->add_option("--name", options->name, "Cluster, user and context name in the kubeconfig")
       ->capture_default_str();
   cmd->add_option("--state-file", options->state_file, "")->group("");  // for `cluster create`
+  cmd->add_option(
+      "--restore-from", options->restore_from,
+      "Start from this cluster snapshot (`ktape cluster snapshot save`) instead of --data-dir's state");
   cmd->callback([options] { set_exit_code(run_serve(*options)); });
 }
 
@@ -184,12 +191,67 @@ int run_kubeconfig(const std::string& name) {
   return 0;
 }
 
+// ---- snapshot save|restore: sim/cluster_snapshot.hpp ----------------------------------------
+
+struct SnapshotFlags {
+  std::string name;
+  std::string path;
+  bool force = false;
+};
+
+int run_snapshot_save(const SnapshotFlags& flags) {
+  auto saved = sim::save_cluster_snapshot(cluster_registry(), flags.name, flags.path);
+  if (!saved) return report("snapshot save", saved.error());
+  if (auto sidecar = store::write_sidecar(flags.path); !sidecar)
+    return report("snapshot save", sidecar.error());
+  std::cout << "saved cluster " << flags.name << " to " << flags.path << ": " << saved->objects
+            << " objects, resourceVersion " << saved->revision << "\n";
+  return 0;
+}
+
+int run_snapshot_restore(const SnapshotFlags& flags) {
+  // A sidecar, when there is one, must match: a damaged snapshot is refused before anything changes.
+  if (auto integrity = store::verify_sidecar(flags.path);
+      integrity && *integrity == store::Integrity::mismatch)
+    return report("snapshot restore", flags.path + " does not match " + store::sidecar_path(flags.path) +
+                                          ": the file is damaged");
+  sim::ClusterRestoreOptions options;
+  options.running = flags.force ? sim::RestoreRunning::replace : sim::RestoreRunning::refuse;
+  auto restored = sim::restore_cluster_snapshot(cluster_registry(), flags.name, flags.path, options);
+  if (!restored) return report("snapshot restore", restored.error());
+  std::cout << "restored cluster " << flags.name << " from " << flags.path << ": " << restored->objects
+            << " objects, resourceVersion " << restored->revision << "\n";
+  return 0;
+}
+
+void add_snapshot(CLI::App& cluster) {
+  auto* snapshot = cluster.add_subcommand(
+      "snapshot",
+      "Exact snapshots of a cluster (uids, resourceVersions, revision counter), as kwokctl snapshot");
+  snapshot->require_subcommand(1);
+  auto flags = std::make_shared<SnapshotFlags>();
+  auto* save =
+      snapshot->add_subcommand("save", "Write a cluster's exact state to a file (mode 0600, never replaced)");
+  save->add_option("name", flags->name, "Cluster name")->required();
+  save->add_option("--path", flags->path, "The snapshot file to create")->required();
+  save->callback([flags] { set_exit_code(run_snapshot_save(*flags)); });
+  auto* restore = snapshot->add_subcommand(
+      "restore", "Make a cluster hold exactly a snapshot (starts it when it is not running)");
+  restore->add_option("name", flags->name, "Cluster name")->required();
+  restore->add_option("--path", flags->path, "The snapshot file to read")->required();
+  restore->add_flag(
+      "--force", flags->force,
+      "Replace the objects of a running cluster (open watches end; older resourceVersions get 410)");
+  restore->callback([flags] { set_exit_code(run_snapshot_restore(*flags)); });
+}
+
 void add_cluster(CLI::App& app) {
   auto* cluster =
       app.add_subcommand("cluster", "Simulated clusters: serve one, or create, list and delete them");
   cluster->require_subcommand(1);
   add_serve(*cluster);
   add_create(*cluster);
+  add_snapshot(*cluster);
   auto name = std::make_shared<std::string>();
   auto* del = cluster->add_subcommand("delete", "Stop a cluster started by create and remove its state");
   del->add_option("name", *name, "Cluster name")->required();

@@ -231,6 +231,7 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   } else if (parts.size() >= 3 && parts[0] == "apis") {
     group = parts[1], version = parts[2], base = 3;
   }
+  if (request.path == k_snapshot_path) return handle_snapshot(request);
   if (base == 0 || parts.size() == base) return handle_docs(request);
   Target t;
   if (parts[base] == "watch") t.watch = true, ++base;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -51,9 +52,13 @@ struct WatchPlan {
   std::chrono::seconds timeout{1800};
 };
 
+// Where a cluster's exact state is read (GET) and replaced (PUT): the body is Store::dump()'s
+// text. The server takes a body of any size here (max_body_bytes is for the Kubernetes API).
+inline constexpr std::string_view k_snapshot_path = "/ktape/v1/snapshot";
+
 struct ApiOptions {
   std::size_t max_body_bytes = std::size_t{3} * 1024 * 1024;  // checked by the server; reported in 413s
-  std::string start_time;                        // RFC3339, for /ktape/v1/stats
+  std::string start_time;                                     // RFC3339, for /ktape/v1/stats
 };
 
 class Api {
@@ -74,6 +79,8 @@ class Api {
   struct Target;
   std::variant<Response, WatchPlan> handle_resource(const Request& request, const Target& target);
   Response handle_docs(const Request& request);
+  // /ktape/v1/snapshot (api_snapshot.cpp): GET the exact state, PUT one in its place.
+  Response handle_snapshot(const Request& request);
   Response list(const Request& request, const Target& target, const ListFilter& filter);
   ApiResult<Response> write(const Request& request, const Target& target);
   ApiResult<Response> create(const Request& request, const Target& target, formats::Value object);

@@ -43,6 +43,10 @@ std::vector<std::string> serve_arguments(const std::string& name, const CreateOp
     args.push_back("--data-dir");
     args.push_back(fs::absolute(options.data_dir).string());
   }
+  if (!options.restore_from.empty()) {
+    args.push_back("--restore-from");
+    args.push_back(fs::absolute(options.restore_from).string());
+  }
   return args;
 }
 

@@ -65,6 +65,7 @@ struct CreateOptions {
   bool tls = false;                    // serve HTTPS with a fresh CA that the kubeconfig trusts
   std::size_t watch_history = 100000;  // events kept for watches
   bool garbage_collector = true;       // false: --no-gc
+  std::string restore_from;            // "": none; else a cluster snapshot loaded at start (made absolute)
 };
 
 enum class ClusterStatus {

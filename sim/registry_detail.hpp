@@ -38,4 +38,13 @@ struct ProbeAnswer {
 // all. An Error (transport) says what failed.
 Result<ProbeAnswer> probe_cluster(const ClusterState& state, std::string_view path);
 
+// One request to the cluster at state.url (2 s to connect, `timeout` in all).
+struct ClusterCall {
+  std::string method;  // "GET", "PUT"
+  std::string path;    // with the query
+  std::string body;    // sent when not empty (or the method is not GET)
+  std::chrono::seconds timeout{5};
+};
+Result<ProbeAnswer> call_cluster(const ClusterState& state, const ClusterCall& call);
+
 }  // namespace ktape::sim

@@ -51,8 +51,9 @@ std::optional<Endpoint> parse_url(std::string_view url) {
 
 // One request and its answer; `done` once the answer is read or `error` is set.
 struct Exchange {
-  http::request<http::empty_body> request;
-  http::response<http::string_body> response;
+  http::request<http::string_body> request;
+  std::chrono::seconds total_timeout = k_total_timeout;
+  http::response_parser<http::string_body> response;
   beast::flat_buffer buffer;
   beast::error_code error;
   bool connected = false;
@@ -74,15 +75,17 @@ void send(Stream& stream, Exchange& x) {
 }
 
 // Runs `io` until the exchange ends, connecting within k_connect_timeout and done within
-// k_total_timeout; an Error says which step failed.
+// x.total_timeout; an Error says which step failed.
 Result<ProbeAnswer> finish(net::io_context& io, Exchange& x, const std::string& what) {
   auto started = std::chrono::steady_clock::now();
   io.run_for(k_connect_timeout);
   if (!x.connected && !x.error) return fail(ErrorKind::transport, what + ": connect timed out");
-  if (!x.done && !x.error) io.run_until(started + k_total_timeout);
+  if (!x.done && !x.error) io.run_until(started + x.total_timeout);
   if (x.error) return fail(ErrorKind::transport, what + ": " + x.error.message());
-  if (!x.done) return fail(ErrorKind::transport, what + ": no answer within 5 s");
-  return ProbeAnswer{x.response.result_int(), std::move(x.response.body())};
+  if (!x.done)
+    return fail(ErrorKind::transport,
+                what + ": no answer within " + std::to_string(x.total_timeout.count()) + " s");
+  return ProbeAnswer{x.response.get().result_int(), std::move(x.response.get().body())};
 }
 
 Result<ProbeAnswer> get_plain(net::io_context& io, const tcp::resolver::results_type& endpoints, Exchange& x,
@@ -127,7 +130,12 @@ Result<ProbeAnswer> get_tls(net::io_context& io, const tcp::resolver::results_ty
 }  // namespace
 
 Result<ProbeAnswer> probe_cluster(const ClusterState& state, std::string_view path) {
-  std::string what = "GET " + state.url + std::string(path);
+  return call_cluster(state, ClusterCall{"GET", std::string(path), {}, k_total_timeout});
+}
+
+Result<ProbeAnswer> call_cluster(const ClusterState& state, const ClusterCall& call) {
+  std::string what = call.method;
+  what.append(" ").append(state.url).append(call.path);
   auto endpoint = parse_url(state.url);
   if (!endpoint) return fail(ErrorKind::transport, what + ": not an http(s)://HOST:PORT URL");
   net::io_context io;
@@ -136,9 +144,17 @@ Result<ProbeAnswer> probe_cluster(const ClusterState& state, std::string_view pa
   auto endpoints = resolver.resolve(endpoint->host, endpoint->port, ec);
   if (ec) return fail(ErrorKind::transport, what + ": " + ec.message());
   Exchange x;
-  x.request = {http::verb::get, std::string(path), 11};
+  x.request = {http::string_to_verb(call.method), call.path, 11};
   x.request.set(http::field::host, endpoint->host + ":" + endpoint->port);
   x.request.set(http::field::user_agent, "ktape");
+  x.total_timeout = call.timeout;
+  if (!call.body.empty() || call.method != "GET") {
+    x.request.set(http::field::content_type, "application/x-ndjson");
+    x.request.body() = call.body;
+    x.request.prepare_payload();
+  }
+  // Answers of any size (a snapshot); Beast's default stops at 8 MB.
+  x.response.body_limit(boost::none);
   if (endpoint->tls) return get_tls(io, endpoints, x, *endpoint, state.ca_pem, what);
   return get_plain(io, endpoints, x, what);
 }

@@ -174,9 +174,12 @@ Result<void> ServerImpl::start() {
 }
 
 Result<void> ServerImpl::load_state() {
-  if (m_options.data_dir.empty()) return {};
-  std::filesystem::path file = std::filesystem::path(m_options.data_dir) / k_state_file;
-  if (!std::filesystem::exists(file)) return {};
+  std::filesystem::path file = m_options.restore_from;
+  if (file.empty()) {
+    if (m_options.data_dir.empty()) return {};
+    file = std::filesystem::path(m_options.data_dir) / k_state_file;
+    if (!std::filesystem::exists(file)) return {};
+  }
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -318,7 +321,13 @@ void ServerImpl::serve(Stream& stream, Connection& c) {
     parser.header_limit(1 << 20);
     parser.body_limit(m_options.max_body_bytes);
     boost::beast::error_code ec;
-    http::read(stream, buffer, parser, ec);
+    http::read_header(stream, buffer, parser, ec);
+    // A snapshot restore carries the whole cluster: any size (the path is ktape's, not the API's).
+    if (!ec) {
+      auto target = parser.get().target();
+      if (std::string_view(target.data(), target.size()) == k_snapshot_path) parser.body_limit(boost::none);
+    }
+    if (!ec) http::read(stream, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       send(stream, c, error_response(err_too_large(m_options.max_body_bytes)), false);
       if constexpr (std::is_same_v<Stream, tcp::socket>) drain(c);

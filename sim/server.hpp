@@ -22,13 +22,15 @@ struct ServerOptions {
   std::uint16_t port = 0;             // 0 picks a free port (read it back with Server::port())
   std::optional<TlsMaterial> tls;     // serve HTTPS with this certificate when set
   std::string data_dir;               // when set: state loaded at start, written at stop
+  std::string restore_from;           // when set: state loaded at start from this snapshot file
+                                      // (Store::dump()'s text) instead of data_dir
   bool garbage_collector = true;      // owner-reference GC, as kube-controller-manager runs it
   // The controllers that add objects of their own, as kube-controller-manager's do: a namespace's
   // `default` ServiceAccount and kube-root-ca.crt ConfigMap, a Service's Endpoints and
   // EndpointSlice. Off, a namespace holds only what clients put there (what most unit tests want);
   // `ktape cluster` turns them on.
   bool content_controllers = false;
-  std::size_t watch_history = 100000;            // events kept; a watch from an older RV -> 410 Expired
+  std::size_t watch_history = 100000;  // events kept; a watch from an older RV -> 410 Expired
   std::size_t max_body_bytes = std::size_t{3} * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
   unsigned threads = 2;  // watch-writing threads (hubs); every connection also has its own thread
   // A client that takes not a single byte of an answer or a watch stream for this long is

@@ -199,6 +199,13 @@ class Store {
   // Every object of every storage as {"resource": {...}, "object": {...}} lines, and back.
   std::string dump() const;
   ApiResult<std::size_t> restore(std::string_view text);
+  // Replaces every object with those of a dump (an exact snapshot: uids and resourceVersions
+  // kept), as an etcd restore with --bump-revision --mark-compacted does: the counter becomes the
+  // dump's or, when that is not past the current one, the current one plus the removals (it never
+  // goes back); the event history is dropped, so every open watch ends and a watch or continue
+  // token from before is answered 410 Gone. A dump that does not parse changes nothing (an Error
+  // naming the line). Returns the objects restored.
+  ApiResult<std::size_t> replace(std::string_view text);
 
  private:
   struct Storage {
@@ -224,7 +231,11 @@ class Store {
   // An Entry for a dry-run answer: never stored; `rv` 0 leaves metadata.resourceVersion out.
   static EntryPtr preview(formats::Value object, std::uint64_t rv);
 
+  // Every line of a dump is a JSON object with "object" or "resourceVersion".
+  static ApiResult<void> check_dump(std::string_view text);
+
   // Everything below is called with m_mu held exclusively.
+  ApiResult<std::size_t> restore_locked(std::string_view text);
   Storage* storage_locked(const ResourceInfo& info) const;
   Storage* storage_by_id(int id) const;
   EntryPtr commit_put(Storage& s, formats::Value object, EventType type, EntryPtr prev);

@@ -112,6 +112,47 @@ std::string Store::dump() const {
 
 ApiResult<std::size_t> Store::restore(std::string_view text) {
   std::unique_lock lock(m_mu);
+  return restore_locked(text);
+}
+
+ApiResult<std::size_t> Store::replace(std::string_view text) {
+  // Parsed before anything is removed: a snapshot that does not read leaves the store as it was.
+  if (auto checked = check_dump(text); !checked) return tl::unexpected(checked.error());
+  std::unique_lock lock(m_mu);
+  std::uint64_t before = m_rv;
+  // CRDs first: removing one removes its storage and objects with it.
+  auto& crds = *m_storages.at("apiextensions.k8s.io/customresourcedefinitions");
+  while (!crds.objects.empty()) commit_remove(crds, crds.objects.begin()->second);
+  for (auto& [key, s] : m_storages) {
+    while (!s->objects.empty()) commit_remove(*s, s->objects.begin()->second);
+  }
+  auto restored = restore_locked(text);
+  // As etcdutl's --bump-revision --mark-compacted: the counter never goes back, and no history
+  // survives, so every watch and continue token from before gets 410 Gone.
+  m_rv = std::max(m_rv, before + 1);
+  m_events.clear();
+  m_first_rv = m_rv + 1;
+  m_snapshots.clear();
+  m_cv.notify_all();
+  return restored;
+}
+
+ApiResult<void> Store::check_dump(std::string_view text) {
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    auto doc = formats::parse_json(line);
+    if (!doc || !doc->is_object() || (!doc->find("object") && !doc->find("resourceVersion")))
+      return tl::unexpected(err_internal("line " + std::to_string(line_no) + ": not a stored object"));
+  }
+  return {};
+}
+
+ApiResult<std::size_t> Store::restore_locked(std::string_view text) {
   std::size_t count = 0, line_no = 0;
   while (!text.empty()) {
     std::size_t nl = text.find('\n');
