@@ -28,7 +28,7 @@ struct ServerOptions {
   // EndpointSlice. Off, a namespace holds only what clients put there (what most unit tests want);
   // `ktape cluster` turns them on.
   bool content_controllers = false;
-  std::size_t watch_history = 100000;            // events kept; a watch from an older RV -> 410 Expired
+  std::size_t watch_history = 100000;  // events kept; a watch from an older RV -> 410 Expired
   std::size_t max_body_bytes = std::size_t{3} * 1024 * 1024;  // bodies above -> 413 RequestEntityTooLarge
   unsigned threads = 2;  // watch-writing threads (hubs); every connection also has its own thread
   // A client that takes not a single byte of an answer or a watch stream for this long is
@@ -36,6 +36,9 @@ struct ServerOptions {
   // A real apiserver drops a watcher it cannot feed sooner; this one is lenient with clients that
   // share a loaded machine with it (1,000 watchers of 3 KB pods at 2,000 writes/s on 2 cores).
   std::chrono::seconds write_timeout{15};
+  // When not empty, every request must carry "Authorization: Bearer <token>" (compared in constant
+  // time); any other gets 401 Unauthorized as kube-apiserver answers it, and nothing else.
+  std::string token;
 };
 
 class ServerImpl;
