@@ -9,6 +9,7 @@ packages=(
   libcli11-dev doctest-dev libcpp-httplib-dev libexpected-dev zlib1g-dev libzstd-dev libssl-dev
   libbenchmark-dev
   clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes of clang
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
   chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it
 )
