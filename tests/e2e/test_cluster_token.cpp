@@ -38,7 +38,7 @@ TEST_CASE("ktape cluster serve --token: the kubeconfig carries the token, other 
   auto server = home.start({"cluster", "serve", "--port", "0", "--token", token_file.string(),
                             "--kubeconfig-out", kubeconfig.string()});
   std::string url = served_url(server);
-  REQUIRE_MESSAGE(!url.empty(), slurp(server.out) + slurp(server.err));
+  REQUIRE_MESSAGE(!url.empty(), (slurp(server.out) + slurp(server.err)));
   std::string config = slurp(kubeconfig);
   CHECK(config.find("token: \"" + token + "\"") != std::string::npos);
   struct stat info {};

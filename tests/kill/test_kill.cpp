@@ -85,7 +85,7 @@ FileRead read_recording(const std::string& path) {
 std::vector<std::string> unexpected_findings(const Home& home, const std::string& path) {
   auto verify = home.ktape("verify -o json " + path);
   auto parsed = formats::parse_json(verify.out);
-  REQUIRE_MESSAGE(parsed, verify.out + verify.err);
+  REQUIRE_MESSAGE(parsed, (verify.out + verify.err));
   REQUIRE((parsed->is_array() && parsed->size() == 1));
   const formats::Value* findings = parsed->as_array()[0].find("findings");
   REQUIRE(findings);
