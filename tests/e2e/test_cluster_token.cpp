@@ -35,7 +35,8 @@ TEST_CASE("ktape cluster serve --token: the kubeconfig carries the token, other 
   fs::path token_file = home.path / "token";
   std::ofstream(token_file) << token << "\n";
   fs::path kubeconfig = home.path / "serve.kubeconfig";
-  auto server = home.start({"cluster", "serve", "--port", "0", "--token", token_file.string(),
+  // kubectl sends a bearer token over HTTPS only (over plain HTTP it leaves it out), so --tls.
+  auto server = home.start({"cluster", "serve", "--port", "0", "--tls", "--token", token_file.string(),
                             "--kubeconfig-out", kubeconfig.string()});
   std::string url = served_url(server);
   REQUIRE_MESSAGE(!url.empty(), (slurp(server.out) + slurp(server.err)));
@@ -60,7 +61,7 @@ TEST_CASE("ktape cluster serve --token: the kubeconfig carries the token, other 
   }
   SUBCASE("no credentials at all are refused, with kube-apiserver's 401 Status") {
     auto raw =
-        home.run("curl -s -w ' %{http_code}' " + url + "/api/v1/namespaces/default/configmaps/guarded");
+        home.run("curl -sk -w ' %{http_code}' " + url + "/api/v1/namespaces/default/configmaps/guarded");
     CHECK(raw.out.find("\"reason\":\"Unauthorized\"") != std::string::npos);
     CHECK(raw.out.find(" 401") != std::string::npos);
     CHECK(raw.out.find("guarded") == std::string::npos);
