@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/home.hpp"
 #include "cli/output.hpp"
+#include "sim/auth.hpp"
 #include "sim/cluster_snapshot.hpp"
 #include "sim/registry.hpp"
 #include "sim/resources.hpp"
@@ -46,6 +47,7 @@ struct ServeOptions {
   std::string restore_from;  // "" : none; else a cluster snapshot loaded at start
   std::size_t watch_history = 100000;
   bool no_gc = false;
+  std::string token_file;  // "": no authentication; else clients must send this file's token
 };
 
 int run_serve(const ServeOptions& options) {
@@ -66,6 +68,13 @@ int run_serve(const ServeOptions& options) {
   server_options.garbage_collector = !options.no_gc;
   server_options.content_controllers = true;
   server_options.watch_history = options.watch_history;
+  if (!options.token_file.empty()) {
+    auto token = sim::read_token_file(options.token_file);
+    if (!token) return report("serve", token.error());
+    server_options.token = std::move(*token);
+  }
+  if (auto warning = sim::exposure_warning(options.address, options.tls, !server_options.token.empty()))
+    std::cerr << "ktape cluster serve: " << *warning << std::endl;
   std::string ca_pem;
   if (options.tls) {
     auto material = sim::make_tls_material({options.address});
@@ -73,9 +82,11 @@ int run_serve(const ServeOptions& options) {
     ca_pem = material->ca_cert_pem;
     server_options.tls = std::move(*material);
   }
+  std::string token = server_options.token;
   auto server = sim::Server::start(std::move(server_options));
   if (!server) return report("serve", server.error().message);
   auto state = sim::describe_server(**server, options.name, ca_pem, options.data_dir);
+  state.token = std::move(token);
   if (auto written = sim::announce_cluster(state, options.kubeconfig_out, options.state_file); !written)
     return report("serve", written.error().message);
   std::cout << "serving on " << (*server)->url() << std::endl;
@@ -106,6 +117,8 @@ void add_serve(CLI::App& cluster) {
   cmd->add_flag("--no-gc", options->no_gc, "Turn off the owner-reference garbage collector");
   cmd->add_option("--name", options->name, "Cluster, user and context name in the kubeconfig")
       ->capture_default_str();
+  cmd->add_option("--token", options->token_file,
+                  "Require this file's bearer token from every client (the kubeconfig carries it)");
   cmd->add_option("--state-file", options->state_file, "")->group("");  // for `cluster create`
   cmd->add_option(
       "--restore-from", options->restore_from,

@@ -308,6 +308,10 @@ struct StringSink {
 }  // namespace
 
 Result<Value> parse_json(std::string_view text) {
+  // RapidJSON's streams read a NUL byte as the end of the text, so "{}\0junk" would parse as {}
+  // (found by fuzz/check_json). JSON has no raw NUL anywhere (not even inside strings).
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+    return fail(ErrorKind::parse, "invalid JSON at byte " + std::to_string(nul) + ": a NUL byte");
   if (valid_utf8(text)) {
     // The fast way, taken whenever it must succeed as the slow one would: with the encoding known
     // to be valid, RapidJSON need not validate it character by character, and parsing a private

@@ -28,14 +28,15 @@ std::string quoted(std::string_view text) {
 }  // namespace
 
 std::string make_kubeconfig(std::string_view name, std::string_view server_url,
-                            std::optional<std::string_view> ca_pem) {
+                            std::optional<std::string_view> ca_pem, std::optional<std::string_view> token) {
   std::string q = quoted(name);
   std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: " + q +
                     "\n  cluster:\n    server: " + quoted(server_url) + "\n";
   if (ca_pem) out += "    certificate-authority-data: " + base64(*ca_pem) + "\n";
   // A user name without a password: the simulated cluster does not authenticate, but kubectl
   // prompts for credentials on an HTTPS server when the user has none at all.
-  out += "users:\n- name: " + q + "\n  user:\n    username: \"ktape\"\n";
+  out += "users:\n- name: " + q + "\n  user:\n";
+  out += token ? "    token: " + quoted(*token) + "\n" : std::string("    username: \"ktape\"\n");
   out += "contexts:\n- name: " + q + "\n  context:\n    cluster: " + q + "\n    user: " + q + "\n";
   out += "current-context: " + q + "\npreferences: {}\n";
   return out;

@@ -34,6 +34,7 @@ struct ClusterState {
   std::string start_time;  // RFC 3339, when it started listening
   std::string ca_pem;      // the CA certificate clients trust; "" on plain HTTP (its key is not kept)
   std::string data_dir;    // where it saves its objects at stop; "" when they are not kept
+  std::string token;  // the bearer token clients must send ("" none); kubeconfig only, never in cluster.json
 };
 
 // The JSON of `state`, pretty-printed, ending in a newline; empty ca_pem and data_dir are left out.

@@ -89,7 +89,9 @@ Result<void> announce_cluster(const ClusterState& state, const fs::path& kubecon
   if (!kubeconfig_path.empty()) {
     std::optional<std::string_view> ca;
     if (!state.ca_pem.empty()) ca = state.ca_pem;
-    auto written = write_file_atomically(kubeconfig_path, make_kubeconfig(state.name, state.url, ca));
+    std::optional<std::string_view> token;
+    if (!state.token.empty()) token = state.token;
+    auto written = write_file_atomically(kubeconfig_path, make_kubeconfig(state.name, state.url, ca, token));
     if (!written) return written;
   }
   if (!state_path.empty()) return write_file_atomically(state_path, format_cluster_state(state));

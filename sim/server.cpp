@@ -25,6 +25,7 @@
 #include <boost/beast/http.hpp>
 
 #include "sim/api.hpp"
+#include "sim/auth.hpp"
 #include "sim/object_util.hpp"
 #include "sim/server_http.hpp"
 #include "sim/watch_hub.hpp"
@@ -336,6 +337,10 @@ void ServerImpl::serve(Stream& stream, Connection& c) {
     if (ec) return;
     auto& req = parser.get();
     bool keep_alive = req.keep_alive();
+    if (!m_options.token.empty() && !bearer_token_matches(req, m_options.token)) {
+      if (!send(stream, c, error_response(err_unauthorized()), keep_alive) || !keep_alive) return;
+      continue;
+    }
     auto outcome = m_api.handle(to_request(req));
     if (auto* response = std::get_if<Response>(&outcome)) {
       if (!send(stream, c, *response, keep_alive) || !keep_alive) return;

@@ -38,6 +38,9 @@ struct ServerOptions {
   // A real apiserver drops a watcher it cannot feed sooner; this one is lenient with clients that
   // share a loaded machine with it (1,000 watchers of 3 KB pods at 2,000 writes/s on 2 cores).
   std::chrono::seconds write_timeout{15};
+  // When not empty, every request must carry "Authorization: Bearer <token>" (compared in constant
+  // time); any other gets 401 Unauthorized as kube-apiserver answers it, and nothing else.
+  std::string token;
 };
 
 class ServerImpl;

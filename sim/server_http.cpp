@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <openssl/crypto.h>
+
 namespace ktape::sim {
 namespace {
 
@@ -42,6 +44,16 @@ int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const 
 }
 
 }  // namespace
+
+bool bearer_token_matches(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                          std::string_view token) {
+  constexpr std::string_view k_scheme = "Bearer ";
+  auto header = request[boost::beast::http::field::authorization];
+  std::string_view value(header.data(), header.size());
+  if (value.size() != k_scheme.size() + token.size() || value.substr(0, k_scheme.size()) != k_scheme)
+    return false;
+  return CRYPTO_memcmp(value.data() + k_scheme.size(), token.data(), token.size()) == 0;
+}
 
 Request to_request(boost::beast::http::request<boost::beast::http::string_body>& request) {
   Request r;
