@@ -88,11 +88,11 @@ int run_record(const RecordFlags& flags, bool snapshot) {
   if (flags.watch_timeout.count() > 0)
     options.watch_timeout = std::chrono::duration_cast<std::chrono::seconds>(flags.watch_timeout);
   if (auto misuse = schedule_flags_misuse(flags.schedule); !misuse.empty()) {
-    std::fprintf(stderr, "ktape: %s\n", misuse.c_str());
+    std::fprintf(stderr, "error: %s\n", misuse.c_str());
     return 2;
   }
   if (scheduled(flags.schedule) && flags.duration.count() > 0) {
-    std::fprintf(stderr, "ktape: --duration does not go with --schedule (it runs until stopped)\n");
+    std::fprintf(stderr, "error: --duration does not go with --schedule (it runs until stopped)\n");
     return 2;
   }
   auto target = connect(flags.target);

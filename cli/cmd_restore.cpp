@@ -42,7 +42,7 @@ std::optional<restore::RestoreOptions> options_of(const RestoreFlags& f) {
   if (!f.at.empty()) {
     auto d = parse_duration(f.at);
     if (!d) {
-      std::fprintf(stderr, "ktape: --at \"%s\" is not a duration from the recording's start (try 90s, 5m)\n",
+      std::fprintf(stderr, "error: --at \"%s\" is not a duration from the recording's start (try 90s, 5m)\n",
                    f.at.c_str());
       return std::nullopt;
     }
@@ -67,7 +67,7 @@ void print_lines(const char* prefix, const std::vector<std::string>& lines) {
 bool confirmed(const RestoreFlags& f, const restore::Plan& plan) {
   if (f.yes) return true;
   if (::isatty(STDIN_FILENO) == 0) {
-    std::fprintf(stderr, "ktape: restore writes to the target: pass --yes (no terminal to ask on)\n");
+    std::fprintf(stderr, "error: restore writes to the target: pass --yes (no terminal to ask on)\n");
     return false;
   }
   std::fprintf(stderr, "Apply these %zu writes? Type yes: ", plan.writes());
@@ -105,12 +105,12 @@ int run_restore(const RestoreFlags& f) {
   if (!options) return 2;
   auto target = connect(f.target);
   if (!target) {
-    std::fprintf(stderr, "ktape: %s\n", target.error().message.c_str());
+    std::fprintf(stderr, "error: %s\n", target.error().message.c_str());
     return 2;
   }
   auto plan = restore::make_plan(*target->client, *options);
   if (!plan) {
-    std::fprintf(stderr, "ktape: %s\n", plan.error().message.c_str());
+    std::fprintf(stderr, "error: %s\n", plan.error().message.c_str());
     return 1;
   }
   if (f.output != "json") std::fputs(restore::format_plan(*plan).c_str(), stdout);
@@ -120,7 +120,7 @@ int run_restore(const RestoreFlags& f) {
   if (f.dry_run) return finish(f, *plan, nullptr, nullptr);
   if (!preflight.problems.empty() && !f.force) {
     std::fprintf(stderr,
-                 "ktape: pre-flight found %zu problems; nothing written (--force to restore anyway)\n",
+                 "error: pre-flight found %zu problems; nothing written (--force to restore anyway)\n",
                  preflight.problems.size());
     return 1;
   }
@@ -130,7 +130,7 @@ int run_restore(const RestoreFlags& f) {
   if (f.no_verify) return finish(f, *plan, &report, nullptr);
   auto after = restore::make_plan(*target->client, *options);
   if (!after) {
-    std::fprintf(stderr, "ktape: verify: %s\n", after.error().message.c_str());
+    std::fprintf(stderr, "error: verify: %s\n", after.error().message.c_str());
     return 1;
   }
   return finish(f, *plan, &report, &*after);

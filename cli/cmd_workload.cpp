@@ -25,7 +25,7 @@ int run_cluster_snapshot(WorkloadFlags& flags) {
   flags.cluster.prefix = flags.options.prefix == "wl" ? flags.cluster.prefix : flags.options.prefix;
   auto stats = workload::write_cluster_snapshot(flags.cluster);
   if (!stats) {
-    std::fprintf(stderr, "ktape: workload: %s\n", stats.error().message.c_str());
+    std::fprintf(stderr, "error: workload: %s\n", stats.error().message.c_str());
     return 1;
   }
   std::printf("wrote %s: %llu objects (%llu pods) in %llu namespaces, %llu bytes of YAML\n",

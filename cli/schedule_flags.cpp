@@ -75,12 +75,12 @@ int run_scheduled(const ScheduleFlags& flags, kube::Client& client, const record
   std::string problem;
   auto policy = policy_of(flags, problem);
   if (!policy) {
-    std::fprintf(stderr, "ktape: %s\n", problem.c_str());
+    std::fprintf(stderr, "error: %s\n", problem.c_str());
     return 2;
   }
   auto format = ops::parse_log_format(flags.log_format);
   if (!format) {
-    std::fprintf(stderr, "ktape: %s\n", format.error().message.c_str());
+    std::fprintf(stderr, "error: %s\n", format.error().message.c_str());
     return 2;
   }
   options.spec = flags.spec;
@@ -92,7 +92,7 @@ int run_scheduled(const ScheduleFlags& flags, kube::Client& client, const record
   options.record = record;
   auto files = schedule::run_service(client, options, stop);
   if (!files) {
-    std::fprintf(stderr, "ktape: %s\n", files.error().message.c_str());
+    std::fprintf(stderr, "error: %s\n", files.error().message.c_str());
     bool usage = files.error().kind == ErrorKind::parse || files.error().kind == ErrorKind::invalid;
     return usage ? 2 : 1;
   }

@@ -16,8 +16,14 @@ Number integer_text(T i) {
   return Number{std::string(buf, res.ptr)};
 }
 
+// Members in the same order are equal member by member (also what keeps an object with a repeated
+// key equal to itself, which the lookup below would not: it finds the first of the repeated key);
+// otherwise each key of `a` is looked up in `b`.
 bool objects_equal(const Object& a, const Object& b) {
   if (a.size() != b.size()) return false;
+  if (std::equal(a.begin(), a.end(), b.begin(),
+                 [](const Member& x, const Member& y) { return x.key == y.key && x.value == y.value; }))
+    return true;
   for (const auto& m : a) {
     auto it = std::find_if(b.begin(), b.end(), [&](const Member& o) { return o.key == m.key; });
     if (it == b.end() || !(it->value == m.value)) return false;

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
-product_folders=(cli formats kube ownerref recorder replayer sim store workload)
+product_folders=(cli etcd formats fuzz kube ops ownerref recorder replayer restore s3 schedule sim store workload)
 
 tidy=$(command -v clang-tidy-14 || command -v clang-tidy || true)
 if [ -z "$tidy" ]; then
