@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/selection_flags.hpp"
@@ -145,6 +146,7 @@ void add_restore(CLI::App& app) {
                   "The recorded time to restore, from the recording's start (default: its end)");
   add_target_flags(*cmd, f->target);
   add_selection_flags(*cmd, f->selection);
+  add_identity_flag(*cmd);
   cmd->add_flag(
       "--prune", f->prune,
       "Delete selected objects the state does not hold (never controller-owned or control-plane ones)");
