@@ -10,11 +10,14 @@
 #include "cli/age_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/output.hpp"
 #include "cli/selection_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/target.hpp"
 #include "formats/json.hpp"
 #include "restore/restore.hpp"
+#include "store/info.hpp"
+#include "store/state_at.hpp"
 
 namespace ktape::cli {
 namespace {
@@ -37,17 +40,25 @@ struct RestoreFlags {
   std::string output;
 };
 
+// --at as nanoseconds from the recording's start: a duration from it, or a moment (an RFC 3339
+// time or a UTC time of day) placed by the recording's header.
+Result<std::int64_t> at_offset(const std::string& path, const std::string& at) {
+  if (auto d = parse_duration(at)) return d->count();
+  auto info = store::read_recording_info(path);
+  if (!info) return fail(info.error());
+  return store::recorded_offset(info->header, at);
+}
+
 std::optional<restore::RestoreOptions> options_of(const RestoreFlags& f) {
   restore::RestoreOptions o;
   o.path = f.path;
   if (!f.at.empty()) {
-    auto d = parse_duration(f.at);
-    if (!d) {
-      std::fprintf(stderr, "error: --at \"%s\" is not a duration from the recording's start (try 90s, 5m)\n",
-                   f.at.c_str());
+    auto at = at_offset(f.path, f.at);
+    if (!at) {
+      print_error("--at " + at.error().message);
       return std::nullopt;
     }
-    o.at_ns = d->count();
+    o.at_ns = *at;
   }
   o.selection = finish_selection(f.selection);
   o.prune = f.prune;
@@ -142,8 +153,10 @@ void add_restore(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "restore", "Make a live cluster equal to a recording's state at a recorded time, fully or partially");
   cmd->add_option("--path", f->path, "The recording (ktape's or kwok's; .gz and .zst too)")->required();
-  cmd->add_option("--at", f->at,
-                  "The recorded time to restore, from the recording's start (default: its end)");
+  cmd->add_option(
+      "--at", f->at,
+      "The recorded moment to restore: a duration from the recording's start (14m32s), an RFC 3339 "
+      "time, or a UTC time of day (14:32:07) (default: its end)");
   add_target_flags(*cmd, f->target);
   add_selection_flags(*cmd, f->selection);
   add_identity_flag(*cmd);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "formats/error.hpp"
 #include "formats/recording.hpp"
@@ -31,5 +32,12 @@ Result<RecordedState> read_state_at(const std::string& path, std::optional<std::
 Result<std::optional<formats::RecordingEntry>> apply_until(formats::RecordingReader& reader,
                                                            RecordedState& state,
                                                            std::optional<std::int64_t> at_ns);
+
+// A moment of a recording as nanoseconds from its header's startTime, for `--at`: an RFC 3339
+// time ("2026-12-07T14:32:07Z", any offset), or a time of day in UTC ("14:32:07", "14:32") on the
+// recording's first day, or the next when that is before it started. Errors say which forms are
+// understood, and when the moment is before the recording started; a recording without a header
+// (kwok's) has no start to count from. Durations from the start ("14m32s") are the caller's.
+Result<std::int64_t> recorded_offset(const std::optional<formats::Header>& header, std::string_view when);
 
 }  // namespace ktape::store
