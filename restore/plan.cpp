@@ -211,9 +211,9 @@ struct Builder {
 
   ApiResource resource_of(const KeyParts& k, const Value& object) {
     if (auto r = resources.find(k)) return *r;
-    auto name =
-        k.resource +
-        (k.api_version.find('/') == std::string::npos ? "" : "." + split_api_version(k.api_version).first);
+    std::string name = k.resource;  // appended, not "." + group: GCC 12's -O3 -Werror=restrict
+    if (k.api_version.find('/') != std::string::npos)
+      name.append(".").append(split_api_version(k.api_version).first);
     if (std::find(plan.unserved.begin(), plan.unserved.end(), name) == plan.unserved.end())
       plan.unserved.push_back(name);
     return made_up(k, object);

@@ -63,7 +63,11 @@ struct Range {
 
 Result<int> value_in_range(std::string_view spec, std::string_view text, const FieldSpec& field) {
   auto v = parse_value(text, field);
-  if (!v) return fail(field_error(spec, field, "\"" + std::string(text) + "\" is not a number or name"));
+  if (!v) {
+    std::string message = "\"";  // appended, not "\"" + ...: GCC 12's -O3 -Werror=restrict
+    message.append(text).append("\" is not a number or name");
+    return fail(field_error(spec, field, message));
+  }
   if (*v < field.min || *v > field.max)
     return fail(field_error(spec, field,
                             std::to_string(*v) + " is out of range " + std::to_string(field.min) + "-" +

@@ -119,9 +119,11 @@ Result<FileNaming> parse_file_naming(const std::string& path) {
   FileNaming n;
   n.dir = p.parent_path().empty() ? "." : p.parent_path().string();
   std::string name = p.filename().string();
-  for (std::string_view ext : {".yaml.zst", ".yaml.gz", ".yml.zst", ".yml.gz", ".yaml", ".yml"}) {
+  // Longest first, so that an encrypted compressed recording keeps all of its extension.
+  for (std::string_view ext : {".yaml.zst.age", ".yaml.gz.age", ".yml.zst.age", ".yml.gz.age", ".yaml.age",
+                               ".yml.age", ".yaml.zst", ".yaml.gz", ".yml.zst", ".yml.gz", ".yaml", ".yml"}) {
     if (name.size() > ext.size() && name.ends_with(ext)) {
-      n.extension = std::string(ext);
+      n.extension.assign(ext.data(), ext.size());
       name.resize(name.size() - ext.size());
       break;
     }

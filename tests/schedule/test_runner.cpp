@@ -97,6 +97,10 @@ TEST_CASE("parse_file_naming: DIR/PREFIX with or without an extension") {
   CHECK_FALSE(n->is_ours("prod-20261207-150405.yaml"));
   CHECK_FALSE(n->is_ours("prodx-20261207-150405.yaml.zst"));
   CHECK_FALSE(n->is_ours("prod-2026120x-150405.yaml.zst"));
+  auto sealed = schedule::parse_file_naming("/backups/prod.yaml.zst.age");  // encrypted: all of it kept
+  REQUIRE(sealed);
+  CHECK(sealed->prefix == "prod");
+  CHECK(sealed->path_at(t) == "/backups/prod-20261207-150405.yaml.zst.age");
   auto bare = schedule::parse_file_naming("nightly");
   REQUIRE(bare);
   CHECK(bare->dir == ".");
