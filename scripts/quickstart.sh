@@ -11,7 +11,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # A first build takes minutes on a small machine: ninja's own status line shows how far it is.
 say "building ktape (a first build takes a few minutes; ninja counts the steps)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target ktape
 ktape=$(pwd)/$build/cli/ktape
 

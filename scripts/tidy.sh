@@ -17,7 +17,7 @@ if [ -z "$tidy" ]; then
   exit 2
 fi
 if [ ! -f "$build/compile_commands.json" ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} >/dev/null
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} >/dev/null
 fi
 
 if [ $# -gt 0 ]; then
