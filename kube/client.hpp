@@ -120,6 +120,10 @@ class Client {
   // POST; the namespace is the argument's (the object's own metadata.namespace is not read).
   Result<formats::Value> create(const ApiResource& resource, std::string_view namespace_name,
                                 const formats::Value& object, Answer answer = Answer::object);
+  // POST to a subresource of the object `name`: pods/NAME/binding, pods/NAME/eviction.
+  Result<formats::Value> create_subresource(const ApiResource& resource, std::string_view namespace_name,
+                                            std::string_view name, std::string_view subresource,
+                                            const formats::Value& object, Answer answer = Answer::object);
   // PUT to the object's metadata.name; pass subresource "status" to write status.
   Result<formats::Value> update(const ApiResource& resource, std::string_view namespace_name,
                                 const formats::Value& object, std::string_view subresource = {},

@@ -86,6 +86,18 @@ Result<Value> Client::create(const ApiResource& resource, std::string_view names
   return m_impl->send_json(call, answer);
 }
 
+Result<Value> Client::create_subresource(const ApiResource& resource, std::string_view namespace_name,
+                                         std::string_view name, std::string_view subresource,
+                                         const Value& object, Answer answer) {
+  if (auto ok = check_namespace(resource, namespace_name, "create"); !ok) return fail(ok.error());
+  Call call;
+  call.method = "POST";
+  call.path = resource_path(resource, namespace_name, name, subresource);
+  call.body = formats::to_json(object);
+  call.content_type = "application/json";
+  return m_impl->send_json(call, answer);
+}
+
 Result<Value> Client::update(const ApiResource& resource, std::string_view namespace_name,
                              const Value& object, std::string_view subresource, Answer answer) {
   if (auto ok = check_namespace(resource, namespace_name, "update"); !ok) return fail(ok.error());

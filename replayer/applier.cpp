@@ -378,7 +378,10 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
                           event.name};
   formats::Value body = event.template_value;
   Deletion deletion = take_deletion(body, type, key, event.graceful_delete);
-  if (m_options.drop_node_name && is_core(resource, "Pod")) drop_node_name(body);
+  // A Pod's node is set by a binding, never by a patch (the apiserver refuses that change):
+  // the recorded scheduling is replayed as one, or left to the target's scheduler.
+  std::string node = is_core(resource, "Pod") ? drop_node_name(body) : std::string();
+  if (m_options.drop_node_name) node.clear();
   auto rewrite = m_relinker.rewrite_patch(type, body, resource.group, resource.kind);
   if (!rewrite) return failed(resource, "patch " + label, rewrite.error());
   formats::Value status;
@@ -396,6 +399,9 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
     auto patched = m_client.patch(resource, event.namespace_name, event.name, type, body);
     if (!patched) return not_applied("patch " + label, patched.error());
   }
+  if (!node.empty()) {
+    if (auto bound = bind(resource, event, node); !bound) return not_applied("bind " + label, bound.error());
+  }
   if (!status.is_null()) {
     formats::Value status_patch = formats::Value::object();
     status_patch.set("status", std::move(status));
@@ -409,6 +415,30 @@ void Applier::patch(const kube::ApiResource& resource, const formats::ResourcePa
     return;
   }
   m_summary.count(counted_name(resource), Outcome::patched);
+}
+
+Result<void> Applier::bind(const kube::ApiResource& resource, const formats::ResourcePatch& event,
+                           const std::string& node) {
+  formats::Value binding = formats::Value::object();
+  binding.set("apiVersion", "v1");
+  binding.set("kind", "Binding");
+  formats::Value metadata = formats::Value::object();
+  metadata.set("name", event.name);
+  metadata.set("namespace", event.namespace_name);
+  binding.set("metadata", std::move(metadata));
+  formats::Value target = formats::Value::object();
+  target.set("apiVersion", "v1");
+  target.set("kind", "Node");
+  target.set("name", node);
+  binding.set("target", std::move(target));
+  auto posted = m_client.create_subresource(resource, event.namespace_name, event.name, "binding", binding,
+                                            kube::Answer::none);
+  // Bound to that node already: a replay run again over the same target.
+  if (!posted && is_conflict(posted.error()) &&
+      posted.error().message.find("already assigned to node \"" + node + "\"") != std::string::npos)
+    return {};
+  if (!posted) return tl::unexpected(posted.error());
+  return {};
 }
 
 void Applier::remove(const kube::ApiResource& resource, const formats::ResourcePatch& event) {

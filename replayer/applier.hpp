@@ -89,6 +89,9 @@ class Applier {
                          bool marked) const;
   bool delete_gracefully(const kube::ApiResource& resource, const formats::ResourcePatch& event,
                          const ownerref::ObjectKey& key, const Deletion& deletion);
+  // POST pods/NAME/binding to `node`: how a recorded change of a Pod's spec.nodeName is replayed.
+  Result<void> bind(const kube::ApiResource& resource, const formats::ResourcePatch& event,
+                    const std::string& node);
   bool terminating(const ownerref::ObjectKey& key) const;
   bool owner_deleted(const ownerref::ObjectKey& key) const;
   void sleep(std::chrono::milliseconds duration);

@@ -109,6 +109,7 @@ std::string drop_node_name(formats::Value& pod) {
   if (spec == nullptr || !spec->is_object()) return "";
   std::string node(spec->string_at({"nodeName"}));
   spec->erase("nodeName");
+  if (spec->size() == 0) pod.erase("spec");  // a patch that only bound the Pod
   return node;
 }
 

@@ -63,8 +63,9 @@ std::optional<Dropped> drop_refused_service_values(formats::Value& service, cons
 // default/kubernetes Service): the caller looks for it by name before anything else.
 bool already_allocated(const Error& error);
 
-// Removes spec.nodeName from a Pod (a create's object, or a patch's body) so that the target's
-// scheduler places it; returns the node name removed, "" when there was none.
+// Removes spec.nodeName from a Pod (a create's object, or a patch's body; a spec left empty goes
+// too): so that the target's scheduler places it, or, for a patch, so that the node is set by a
+// binding. Returns the node name removed, "" when there was none.
 std::string drop_node_name(formats::Value& pod);
 
 }  // namespace ktape::replayer

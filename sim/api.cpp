@@ -20,7 +20,7 @@ struct Api::Target {
   ResourcePtr info;
   std::string ns;
   std::string name;
-  std::string sub;     // "", "status", "scale"...
+  std::string sub;     // "", "status", "scale", "binding"
   bool watch = false;  // the legacy /watch/ path prefix
 };
 
@@ -253,7 +253,8 @@ std::variant<Response, WatchPlan> Api::handle(const Request& request) {
   if (rest.size() == 3) t.sub = rest[2];
   // Scale of custom resources (specReplicasPath and friends) is not served.
   const bool scale = t.sub == "scale" && t.info->has_scale && !t.info->custom;
-  if (!t.sub.empty() && !(t.sub == "status" && t.info->has_status) && !scale)
+  const bool binding = t.sub == "binding" && t.info->group.empty() && t.info->resource == "pods";
+  if (!t.sub.empty() && !(t.sub == "status" && t.info->has_status) && !scale && !binding)
     return error_response(err_unknown_resource());
   return handle_resource(request, t);
 }
@@ -311,6 +312,10 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
   }
   if (t.sub == "scale") {
     auto res = scale(r, t);
+    return res ? *res : error_response(res.error());
+  }
+  if (t.sub == "binding") {
+    auto res = bind(r, *t.info, t.ns, t.name);
     return res ? *res : error_response(res.error());
   }
   if (m == "GET") {

@@ -87,6 +87,9 @@ class Api {
   ApiResult<Response> remove(const Request& request, const Target& target);
   // GET, PUT and PATCH of .../scale (autoscaling/v1 Scale) of the built-in scalable resources.
   ApiResult<Response> scale(const Request& request, const Target& target);
+  // POST of .../pods/NAME/binding (api_binding.cpp): sets spec.nodeName as a scheduler does.
+  ApiResult<Response> bind(const Request& request, const ResourceInfo& pods, const std::string& ns,
+                           const std::string& name);
   ApiResult<Response> remove_collection(const Request& request, const Target& target,
                                         const ListFilter& filter);
 

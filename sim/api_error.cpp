@@ -42,7 +42,7 @@ formats::Value status_document(const ApiError& error) {
   v.set("metadata", formats::Value::object());
   v.set("status", "Failure");
   v.set("message", error.message);
-  v.set("reason", error.reason);
+  if (!error.reason.empty()) v.set("reason", error.reason);  // omitempty, as metav1.Status
   if (!error.details.is_null()) v.set("details", error.details);
   v.set("code", error.code);
   return v;

@@ -81,7 +81,9 @@ struct ListPage {
 };
 
 enum class Propagation { background, foreground, orphan };
-enum class Subresource { main, status };
+// main: spec and metadata (status kept as stored); status: status only; both: a server-side write of
+// spec and status together (pods/binding sets spec.nodeName and the PodScheduled condition).
+enum class Subresource { main, status, both };
 // dryRun=All: a write goes through every check and answers what it would store, but stores
 // nothing, emits no event and takes no resourceVersion.
 enum class DryRun { no, yes };

@@ -183,7 +183,7 @@ ApiResult<EntryPtr> Store::modify_locked(Storage& s, const EntryPtr& current, Su
   Value result = sub == Subresource::status ? *cur : *next;
   if (sub == Subresource::status) {
     if (const Value* st = next->find("status")) result.set("status", *st);
-  } else if (info.has_status) {
+  } else if (info.has_status && sub == Subresource::main) {
     if (const Value* st = cur->find("status")) {
       result.set("status", *st);
     } else {

@@ -267,7 +267,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "policy: --drop-node-name creates Pods and patches them without spec.nodeName; the default keeps it") {
+    "policy: --drop-node-name creates Pods and patches them without spec.nodeName; the default keeps it, "
+    "a recorded change of the node as a binding") {
   Replay r;
   std::string file = namespace_doc("demo", "u-ns") + snapshot_doc(pod("p", "", R"({"nodeName":"node-7"})")) +
                      event_doc("", "pods", "demo", "p", "patch", 1 * k_ms,
@@ -275,7 +276,15 @@ TEST_CASE(
   SUBCASE("keep") {
     SummaryReport report = r.run(file);
     CHECK(with(r.target, "POST", k_pods).at(0).string_at({"spec", "nodeName"}) == "node-7");
-    CHECK(with(r.target, "PATCH", k_pods + "/p").at(0).string_at({"spec", "nodeName"}) == "node-8");
+    auto patch = with(r.target, "PATCH", k_pods + "/p").at(0);
+    CHECK(patch.json().find("spec") == nullptr);  // an apiserver refuses a patch of spec.nodeName
+    CHECK(patch.string_at({"metadata", "labels", "x"}) == "1");
+    auto bindings = with(r.target, "POST", k_pods + "/p/binding");
+    REQUIRE(bindings.size() == 1);
+    CHECK(bindings[0].string_at({"kind"}) == "Binding");
+    CHECK(bindings[0].string_at({"metadata", "name"}) == "p");
+    CHECK(bindings[0].string_at({"target", "kind"}) == "Node");
+    CHECK(bindings[0].string_at({"target", "name"}) == "node-8");
     CHECK(report.totals.failed == 0);
   }
   SUBCASE("drop") {
@@ -285,6 +294,7 @@ TEST_CASE(
     auto patch = with(r.target, "PATCH", k_pods + "/p").at(0);
     CHECK(patch.string_at({"spec", "nodeName"}).empty());
     CHECK(patch.string_at({"metadata", "labels", "x"}) == "1");
+    CHECK(with(r.target, "POST", k_pods + "/p/binding").empty());
     CHECK(report.totals.failed == 0);
   }
 }

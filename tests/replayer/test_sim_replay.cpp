@@ -12,7 +12,6 @@ using namespace ktape::replayer::test;
 
 namespace {
 
-
 struct SimTarget {
   std::unique_ptr<sim::Server> server;
   std::unique_ptr<kube::Client> client;
@@ -118,4 +117,62 @@ TEST_CASE("replay into the simulated cluster: a delete's garbage collection is n
   CHECK(report->by_resource["pods"].patched + report->by_resource["pods"].skipped == 1);
   // The collector follows the re-linked references down the chain.
   CHECK(eventually([&] { return !sim.get("replicasets.apps", "web-1") && !sim.get("pods", "web-1-x"); }));
+}
+
+// The scheduler's binding, recorded as a change that sets spec.nodeName (and the PodScheduled
+// condition): the simulated cluster, like a real one, refuses that change as a patch.
+TEST_CASE("replay into the simulated cluster: a recorded spec.nodeName is a binding, not a patch") {
+  SimTarget sim;
+  Recordings files;
+  std::string file = namespace_doc("demo", "u-ns");
+  for (const char* name : {"p1", "p2"})
+    file += event_doc("", "pods", "demo", name, "create", 1 * k_ms,
+                      object_json("v1", "Pod", "demo", name, std::string("u-") + name, "", k_pod_spec));
+  for (const char* name : {"p1", "p2"})
+    file +=
+        event_doc("", "pods", "demo", name, "patch", 2 * k_ms,
+                  R"({"spec":{"nodeName":"node-a"},"status":{"conditions":[{"type":"PodScheduled",)"
+                  R"("status":"True","lastProbeTime":null,"lastTransitionTime":"2026-12-07T11:00:00Z"}]}})");
+  // A later change of the bound Pod, recorded with its node unchanged beside it.
+  file += event_doc("", "pods", "demo", "p1", "patch", 3 * k_ms,
+                    R"({"metadata":{"labels":{"seen":"yes"}},"spec":{"nodeName":"node-a"}})");
+
+  SUBCASE("the recorded node, set by POST pods/NAME/binding") {
+    ReplayOptions options;
+    options.speed = 0;
+    options.path = files.write("bound.yaml", file);
+    Controls controls;
+    auto report = replay(*sim.client, options, controls);
+    REQUIRE_MESSAGE(report, report.error().message);
+    CHECK(report->totals.failed == 0);
+    CHECK(report->errors.empty());
+    CHECK(report->by_resource["pods"].patched == 3);
+    for (const char* name : {"p1", "p2"}) {
+      auto pod = sim.get("pods", name);
+      REQUIRE(pod);
+      CHECK(pod->string_at({"spec", "nodeName"}) == "node-a");
+      const formats::Value* conditions = pod->at({"status", "conditions"});
+      REQUIRE(conditions != nullptr);
+      CHECK(conditions->as_array().at(0).string_at({"type"}) == "PodScheduled");
+    }
+    CHECK(sim.get("pods", "p1")->string_at({"metadata", "labels", "seen"}) == "yes");
+
+    // Run again over the same target: already bound to that node is not a failure.
+    Controls again;
+    options.on_existing = OnExisting::skip;
+    auto second = replay(*sim.client, options, again);
+    REQUIRE_MESSAGE(second, second.error().message);
+    CHECK(second->totals.failed == 0);
+  }
+  SUBCASE("--drop-node-name: no binding, the target's scheduler places the Pods") {
+    ReplayOptions options;
+    options.speed = 0;
+    options.drop_node_name = true;
+    options.path = files.write("unbound.yaml", file);
+    Controls controls;
+    auto report = replay(*sim.client, options, controls);
+    REQUIRE_MESSAGE(report, report.error().message);
+    CHECK(report->totals.failed == 0);
+    CHECK(sim.get("pods", "p2")->at({"spec", "nodeName"}) == nullptr);
+  }
 }
