@@ -74,7 +74,7 @@ class Checker {
   bool check_times(const Document& doc, Value& v);
   void on_object(Document doc);
   void on_event(Document doc);
-  void apply(const RecordingEntry& entry);
+  void apply(RecordingEntry&& entry);
   void drain(std::size_t keep);
   void check_owners(const Value& o, std::size_t document, std::size_t line);
   void object_alive(const Value& o);
@@ -167,7 +167,7 @@ void Checker::on_object(Document doc) {
   entry.object = std::move(doc.value);
   entry.document = doc.number;
   entry.line = doc.line;
-  apply(entry);
+  apply(std::move(entry));
 }
 
 void Checker::on_event(Document doc) {
@@ -210,23 +210,24 @@ void Checker::drain(std::size_t keep) {
               std::to_string(m_last_applied) + " ns, further than a replay's sort window of " +
               std::to_string(m_options.sort_window) + " events: it would be applied out of order");
     m_last_applied = std::max(m_last_applied, entry.event.duration_ns);
-    apply(entry);
+    apply(std::move(entry));
   }
 }
 
-void Checker::apply(const RecordingEntry& entry) {
+// The entry's object moves into the state: an object or a create always applies, so its owners
+// are checked before it moves, as after a successful apply.
+void Checker::apply(RecordingEntry&& entry) {
   bool is_event = entry.kind == RecordingEntry::Kind::event;
   bool adds = !is_event || entry.event.method == Method::create;
   if (is_event && entry.event.method != Method::patch) object_gone(entry);  // a create may replace one
-  auto applied = m_state.apply(entry);
-  if (!applied) {
-    add(Severity::error, "apply", entry.document, entry.line, applied.error().message);
-    return;
+  if (adds) {
+    const Value& o = is_event ? entry.event.template_value : entry.object;
+    check_owners(o, entry.document, entry.line);
+    object_alive(o);
   }
-  if (!adds) return;
-  const Value& o = is_event ? entry.event.template_value : entry.object;
-  check_owners(o, entry.document, entry.line);
-  object_alive(o);
+  const std::size_t document = entry.document, line = entry.line;
+  auto applied = m_state.apply(std::move(entry));
+  if (!applied) add(Severity::error, "apply", document, line, applied.error().message);
 }
 
 void Checker::object_gone(const RecordingEntry& entry) {
@@ -413,8 +414,8 @@ VerifyReport verify_recording(const std::string& path, const VerifyOptions& opti
     return report;
   }
   check_integrity(report, checker);
-  // Documents are read on a thread of their own while this one checks them: checking (applying
-  // every patch to a copy of its object) costs about what parsing does, and they overlap.
+  // Documents are read on a thread of their own while this one checks them (applying every
+  // patch to its object in place): the two overlap when a core is free.
   DocumentPipe pipe(std::move(*documents));
   while (auto item = pipe.next()) {
     if (auto* doc = std::get_if<Document>(&*item))
