@@ -15,6 +15,7 @@
 #include "formats/recording.hpp"
 #include "formats/time.hpp"
 #include "store/digest.hpp"
+#include "store/sort_window.hpp"
 #include "store/state.hpp"
 #include "store/storage.hpp"
 #include "store/take_event.hpp"
@@ -90,8 +91,7 @@ class Checker {
   formats::TimePoint m_base{};
   std::size_t m_events_start = 0;
   RecordedState m_state;
-  std::vector<std::pair<RecordingEntry, std::uint64_t>> m_heap;  // min-heap by (time, sequence)
-  std::uint64_t m_sequence = 0;
+  SortWindow m_window;  // events read, not yet applied
   std::int64_t m_max_seen = std::numeric_limits<std::int64_t>::min();
   std::int64_t m_last_applied = std::numeric_limits<std::int64_t>::min();
   std::size_t m_disorder = 0;
@@ -101,13 +101,6 @@ class Checker {
   std::size_t m_waiting_count = 0;
   std::size_t m_waiting_dropped = 0;
 };
-
-bool later(const std::pair<RecordingEntry, std::uint64_t>& a,
-           const std::pair<RecordingEntry, std::uint64_t>& b) {
-  if (a.first.event.duration_ns != b.first.event.duration_ns)
-    return a.first.event.duration_ns > b.first.event.duration_ns;
-  return a.second > b.second;
-}
 
 void Checker::read_header(const Document& doc) {
   for (const auto& comment : doc.comments) {
@@ -194,16 +187,13 @@ void Checker::on_event(Document doc) {
   entry.event = std::move(*event);
   entry.document = doc.number;
   entry.line = doc.line;
-  m_heap.emplace_back(std::move(entry), m_sequence++);
-  std::push_heap(m_heap.begin(), m_heap.end(), later);
+  m_window.push(std::move(entry));
   drain(std::max<std::size_t>(m_options.sort_window, 1));
 }
 
 void Checker::drain(std::size_t keep) {
-  while (m_heap.size() > keep || (keep == 0 && !m_heap.empty())) {
-    std::pop_heap(m_heap.begin(), m_heap.end(), later);
-    RecordingEntry entry = std::move(m_heap.back().first);
-    m_heap.pop_back();
+  while (m_window.size() > keep || (keep == 0 && !m_window.empty())) {
+    RecordingEntry entry = m_window.pop();
     if (entry.event.duration_ns < m_last_applied)
       add(Severity::error, "order", entry.document, entry.line,
           "event at " + std::to_string(entry.event.duration_ns) + " ns comes after one at " +
