@@ -306,9 +306,16 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
     target.erase(m.key);
     return {};
   }
-  const std::string where = child_path(path, m.key);
   Value* existing = target.find(m.key);
   const FieldMeta* meta = schema.field(m.key);
+  const bool same_type = existing != nullptr && existing->type() == m.value.type();
+  const bool merges = same_type && ((existing->is_object() && !(meta != nullptr && meta->replace)) ||
+                                    (existing->is_array() && meta != nullptr && meta->merge));
+  if (same_type && !merges) {  // most members of a patch: a value replaced (no path needed)
+    *existing = m.value;
+    return {};
+  }
+  const std::string where = child_path(path, m.key);
   if (existing == nullptr || existing->type() != m.value.type()) {
     // Go drops a map carrying any $patch directive where the target has nothing (kubectl patch
     // --local and kube-apiserver agree): neither "replace" nor "delete" creates the field.
@@ -319,16 +326,12 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
     target.set(m.key, std::move(*fresh));
     return {};
   }
-  if (existing->is_object() && !(meta != nullptr && meta->replace))
-    return merge_object(*existing, m.value, schema.object_at(m.key), where);
-  if (existing->is_array() && meta != nullptr && meta->merge) {
-    auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta,
-                           Nulls::keep, where);
-    if (!list) return fail(list.error());
-    existing->as_array() = std::move(*list);
-    return {};
-  }
-  *existing = m.value;
+  // Here the value merges: a map (not replace-strategy), or a merge list.
+  if (existing->is_object()) return merge_object(*existing, m.value, schema.object_at(m.key), where);
+  auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta,
+                         Nulls::keep, where);
+  if (!list) return fail(list.error());
+  existing->as_array() = std::move(*list);
   return {};
 }
 
