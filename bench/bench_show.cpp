@@ -1,11 +1,15 @@
 // `ktape show` and `ktape verify` against the document reader's own speed, in one run
 // (README: Performance: show and verify). The target: both read at >= 80% of the reader's MB/s.
-//   build/bench/bench_show --benchmark_min_time=1
+//   build/bench/bench_show
+// KTAPE_BENCH_SHOW_OBJECTS (4000) snapshot Pods and KTAPE_BENCH_SHOW_EVENTS (40000) events; smaller
+// sizes make a profile (valgrind --tool=callgrind) quick. Beside the MB/s (wall time), each read's
+// CPU seconds over all its threads: on a loaded machine they say more than the wall time.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
 
+#include "bench/server_process.hpp"
 #include "formats/json.hpp"
 #include "formats/reader.hpp"
 #include "formats/writer.hpp"
@@ -75,9 +79,12 @@ std::string write_recording(const test_support::TempDir& dir, int objects, int e
   return path;
 }
 
-double seconds_of(const std::function<void()>& run) {
+// Wall seconds of `run`; its CPU seconds (every thread of the process) are added to `cpu_s`.
+double seconds_of(double& cpu_s, const std::function<void()>& run) {
   auto start = std::chrono::steady_clock::now();
+  double cpu0 = bench::self_cpu_ms();
   run();
+  cpu_s += (bench::self_cpu_ms() - cpu0) / 1e3;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -85,11 +92,13 @@ double seconds_of(const std::function<void()>& run) {
 // (and their ratios) come from the same run under the same machine load.
 void BM_ShowVerifyVsReader(benchmark::State& state) {
   test_support::TempDir dir("ktape-bench");
-  auto path = write_recording(dir, 4000, 40000);
+  auto path = write_recording(dir, static_cast<int>(bench::env_size("KTAPE_BENCH_SHOW_OBJECTS", 4000)),
+                              static_cast<int>(bench::env_size("KTAPE_BENCH_SHOW_EVENTS", 40000)));
   double bytes = 0, reader_s = 0, show_s = 0, verify_s = 0;
+  double reader_cpu = 0, show_cpu = 0, verify_cpu = 0;
   std::size_t documents = 0;
   for (auto _ : state) {
-    reader_s += seconds_of([&] {
+    reader_s += seconds_of(reader_cpu, [&] {
       auto reader = formats::DocumentReader::open(path);
       if (!reader) std::abort();
       while (true) {
@@ -99,12 +108,12 @@ void BM_ShowVerifyVsReader(benchmark::State& state) {
       }
       bytes = static_cast<double>(reader->raw_bytes_read());
     });
-    show_s += seconds_of([&] {
+    show_s += seconds_of(show_cpu, [&] {
       auto s = store::summarize_recording(path);
       if (!s || s->error) std::abort();
       benchmark::DoNotOptimize(s->events);
     });
-    verify_s += seconds_of([&] {
+    verify_s += seconds_of(verify_cpu, [&] {
       auto r = store::verify_recording(path);
       if (!r.ok() || !r.findings.empty()) state.SkipWithError("verify found problems");
     });
@@ -116,6 +125,9 @@ void BM_ShowVerifyVsReader(benchmark::State& state) {
   state.counters["verify_MBps"] = bytes * n / verify_s / 1e6;
   state.counters["show_ratio"] = reader_s / show_s;
   state.counters["verify_ratio"] = reader_s / verify_s;
+  state.counters["reader_cpu_s"] = reader_cpu / n;
+  state.counters["show_cpu_s"] = show_cpu / n;
+  state.counters["verify_cpu_s"] = verify_cpu / n;
 }
 BENCHMARK(BM_ShowVerifyVsReader)->Unit(benchmark::kMillisecond)->Iterations(3);
 

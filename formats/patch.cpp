@@ -23,6 +23,8 @@ std::string lowercase_trimmed(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
 void apply_merge_patch_in_place(Value& target, const Value& patch) {
   if (!patch.is_object()) {
     target = patch;
@@ -39,8 +41,6 @@ void apply_merge_patch_in_place(Value& target, const Value& patch) {
     apply_merge_patch_in_place(*existing, m.value);
   }
 }
-
-}  // namespace
 
 std::string_view content_type(PatchType type) {
   switch (type) {
@@ -100,6 +100,15 @@ Result<Value> apply_strategic_merge_patch(const Value& original, const Value& pa
   const auto schema = detail::schema_of(original, patch);
   if (!schema) return apply_merge_patch(original, patch);
   return detail::apply_strategic(original, patch, *schema);
+}
+
+Result<void> apply_strategic_merge_patch_in_place(Value& target, const Value& patch) {
+  const auto schema = detail::schema_of(target, patch);
+  if (!schema) {
+    apply_merge_patch_in_place(target, patch);
+    return {};
+  }
+  return detail::apply_strategic_in_place(target, patch, *schema);
 }
 
 Result<Value> apply_patch(PatchType type, const Value& target, const Value& patch) {

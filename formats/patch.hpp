@@ -32,6 +32,8 @@ std::optional<PatchType> patch_type_from_content_type(std::string_view media_typ
 Value create_merge_patch(const Value& original, const Value& modified);
 // RFC 7386 apply: objects merge recursively, null deletes, anything else replaces.
 Value apply_merge_patch(const Value& target, const Value& patch);
+// The same on `target` itself, for a caller that owns it and would replace it with the result.
+void apply_merge_patch_in_place(Value& target, const Value& patch);
 
 // RFC 6902 (add, remove, replace, move, copy, test), applied in order to a copy of `target`;
 // `patch` must be an array of operation objects. Pointers follow RFC 6901 ("~0", "~1"; "-" appends
@@ -58,6 +60,10 @@ Result<Value> create_strategic_merge_patch(const Value& original, const Value& m
 // with a value other than replace/delete, $patch: merge, an element without its merge key, a
 // field missing from $retainKeys, a patch list out of its $setElementOrder order) is an Error.
 Result<Value> apply_strategic_merge_patch(const Value& original, const Value& patch);
+// The same on `target` itself, for a caller that owns the object and would replace it with the
+// result (a recorded state applying its events): the same result and the same Errors, without
+// copying the object. On an Error `target` is left as it was.
+Result<void> apply_strategic_merge_patch_in_place(Value& target, const Value& patch);
 
 // Dispatch by type: json, merge or strategic.
 Result<Value> apply_patch(PatchType type, const Value& target, const Value& patch);

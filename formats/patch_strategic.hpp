@@ -32,6 +32,9 @@ std::optional<Schema> schema_of(const Value& first, const Value& second);
 Result<Value> create_strategic(const Value& original, const Value& modified, Schema schema);
 // Applies `patch` (an object, else an Error) to `original`; a malformed directive is an Error.
 Result<Value> apply_strategic(const Value& original, const Value& patch, Schema schema);
+// The same on `target` itself; on an Error `target` is as it was (only the members the patch
+// names are copied beforehand, and only when the patch holds a directive or a merge list).
+Result<void> apply_strategic_in_place(Value& target, const Value& patch, Schema schema);
 
 // What identifies a list element: its merge-key value for an object in a keyed list, else the
 // element itself. nullptr when an object lacks its merge key.

@@ -2,6 +2,7 @@
 // the options kube-apiserver uses: parallel $deleteFromPrimitiveList/$setElementOrder lists are
 // merged, and nulls for absent keys are dropped).
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "formats/json.hpp"
@@ -305,9 +306,16 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
     target.erase(m.key);
     return {};
   }
-  const std::string where = child_path(path, m.key);
   Value* existing = target.find(m.key);
   const FieldMeta* meta = schema.field(m.key);
+  const bool same_type = existing != nullptr && existing->type() == m.value.type();
+  const bool merges = same_type && ((existing->is_object() && !(meta != nullptr && meta->replace)) ||
+                                    (existing->is_array() && meta != nullptr && meta->merge));
+  if (same_type && !merges) {  // most members of a patch: a value replaced (no path needed)
+    *existing = m.value;
+    return {};
+  }
+  const std::string where = child_path(path, m.key);
   if (existing == nullptr || existing->type() != m.value.type()) {
     // Go drops a map carrying any $patch directive where the target has nothing (kubectl patch
     // --local and kube-apiserver agree): neither "replace" nor "delete" creates the field.
@@ -318,16 +326,12 @@ Result<void> merge_member(Value& target, const Member& m, Schema schema, const s
     target.set(m.key, std::move(*fresh));
     return {};
   }
-  if (existing->is_object() && !(meta != nullptr && meta->replace))
-    return merge_object(*existing, m.value, schema.object_at(m.key), where);
-  if (existing->is_array() && meta != nullptr && meta->merge) {
-    auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta,
-                           Nulls::keep, where);
-    if (!list) return fail(list.error());
-    existing->as_array() = std::move(*list);
-    return {};
-  }
-  *existing = m.value;
+  // Here the value merges: a map (not replace-strategy), or a merge list.
+  if (existing->is_object()) return merge_object(*existing, m.value, schema.object_at(m.key), where);
+  auto list = merge_list(existing->as_array(), m.value.as_array(), schema.element_at(m.key), *meta,
+                         Nulls::keep, where);
+  if (!list) return fail(list.error());
+  existing->as_array() = std::move(*list);
   return {};
 }
 
@@ -374,14 +378,84 @@ Result<void> merge_object(Value& target, const Value& patch, Schema schema, cons
   return {};
 }
 
+Result<void> check_operands(const Value& target, const Value& patch) {
+  if (!patch.is_object()) return fail(patch_error({}, "the patch must be a JSON object"));
+  if (!target.is_object()) return fail(patch_error({}, "the document to patch must be a JSON object"));
+  return {};
+}
+
+// True when applying `patch` can fail: only directives and merge lists are ever rejected (maps and
+// scalars always merge), so a patch with neither at any depth always applies.
+bool may_fail(const Value& patch, Schema schema) {
+  for (const Member& m : patch.as_object()) {
+    if (!m.key.empty() && m.key.front() == '$') return true;
+    const FieldMeta* meta = schema.field(m.key);
+    if (m.value.is_array() && meta != nullptr && meta->merge) return true;
+    if (m.value.is_object() && may_fail(m.value, schema.object_at(m.key))) return true;
+  }
+  return false;
+}
+
+bool has_root_directive(const Value& patch) {
+  const Object& members = patch.as_object();
+  return std::any_of(members.begin(), members.end(), [](const Member& m) { return is_directive_key(m.key); });
+}
+
+// The root members a patch without root directives can change (those it names), kept so that a
+// failed patch leaves its target as it was: the rest of the object is neither copied nor touched.
+class TouchedMembers {
+ public:
+  TouchedMembers(const Value& target, const Value& patch) {
+    for (const Member& m : target.as_object()) m_order.push_back(m.key);
+    for (const Member& m : patch.as_object()) {
+      const Value* held = target.find(m.key);
+      m_kept.emplace_back(m.key, held != nullptr ? std::optional<Value>(*held) : std::nullopt);
+    }
+  }
+
+  // Puts back every kept member where it stood, and drops the members the patch added.
+  void restore(Value& target) {
+    Object restored;
+    restored.reserve(m_order.size());
+    for (const std::string& key : m_order) {
+      auto kept = std::find_if(m_kept.begin(), m_kept.end(), [&](const auto& k) { return k.first == key; });
+      if (kept != m_kept.end()) {
+        restored.push_back(Member{key, std::move(*kept->second)});
+      } else if (Value* untouched = target.find(key)) {
+        restored.push_back(Member{key, std::move(*untouched)});
+      }
+    }
+    target.as_object() = std::move(restored);
+  }
+
+ private:
+  std::vector<std::string> m_order;                                  // the target's keys, in order
+  std::vector<std::pair<std::string, std::optional<Value>>> m_kept;  // nullopt: the key was absent
+};
+
 }  // namespace
 
 Result<Value> apply_strategic(const Value& original, const Value& patch, Schema schema) {
-  if (!patch.is_object()) return fail(patch_error({}, "the patch must be a JSON object"));
-  if (!original.is_object()) return fail(patch_error({}, "the document to patch must be a JSON object"));
+  if (auto ok = check_operands(original, patch); !ok) return fail(ok.error());
   Value result = original;
   if (auto ok = merge_object(result, patch, schema, {}); !ok) return fail(ok.error());
   return result;
+}
+
+Result<void> apply_strategic_in_place(Value& target, const Value& patch, Schema schema) {
+  if (auto ok = check_operands(target, patch); !ok) return fail(ok.error());
+  if (!may_fail(patch, schema)) return merge_object(target, patch, schema, {});
+  if (has_root_directive(patch)) {
+    // A directive at the root may touch any member: keep the whole object (rare in recordings).
+    Value before = target;
+    auto ok = merge_object(target, patch, schema, {});
+    if (!ok) target = std::move(before);
+    return ok;
+  }
+  TouchedMembers before(target, patch);
+  auto ok = merge_object(target, patch, schema, {});
+  if (!ok) before.restore(target);
+  return ok;
 }
 
 }  // namespace ktape::formats::detail

@@ -136,6 +136,15 @@ inline constexpr std::string_view k_html_script = R"JS(
     var body = i >= 0 && i < data.patches.length ? data.patches[i] : "(no patch: a delete, or past the page's size limit)";
     document.getElementById("detail").textContent = t.getAttribute("data-what") + "\n\n" + body;
   });
+  // "#event=N" (N from 0, the events in the order drawn) clicks that event once the page is drawn:
+  // a link to one event, and how a headless test exercises the click handler above.
+  function clickFragment() {
+    var m = /^#event=(\d+)$/.exec(window.location.hash);
+    var step = m ? lines.querySelectorAll("circle.step")[Number(m[1])] : null;
+    if (step) step.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  }
+  window.addEventListener("hashchange", clickFragment);
+  clickFragment();
 })();
 )JS";
 

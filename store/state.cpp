@@ -35,11 +35,20 @@ std::string RecordedState::key(std::string_view api_version, std::string_view re
   return k;
 }
 
+const std::string& RecordedState::plural_of(std::string_view api_version, std::string_view kind) {
+  if (m_last_plural.empty() || api_version != m_last_api_version || kind != m_last_kind) {
+    m_last_plural = m_resolver(api_version, kind);
+    m_last_api_version = api_version;
+    m_last_kind = kind;
+  }
+  return m_last_plural;
+}
+
 Result<void> RecordedState::apply(RecordingEntry&& entry) {
   if (entry.kind == RecordingEntry::Kind::object) {
     Value& o = entry.object;
     auto api_version = o.string_at({"apiVersion"});
-    auto resource = m_resolver(api_version, o.string_at({"kind"}));
+    const auto& resource = plural_of(api_version, o.string_at({"kind"}));
     auto k =
         key(api_version, resource, o.string_at({"metadata", "namespace"}), o.string_at({"metadata", "name"}));
     m_objects[k] = std::move(o);
@@ -58,7 +67,7 @@ Result<void> RecordedState::apply(const RecordingEntry& entry) {
   if (entry.kind == RecordingEntry::Kind::object) {
     const Value& o = entry.object;
     auto api_version = o.string_at({"apiVersion"});
-    auto resource = m_resolver(api_version, o.string_at({"kind"}));
+    const auto& resource = plural_of(api_version, o.string_at({"kind"}));
     m_objects[key(api_version, resource, o.string_at({"metadata", "namespace"}),
                   o.string_at({"metadata", "name"}))] = o;
     return {};
@@ -81,9 +90,9 @@ Result<void> RecordedState::apply(const RecordingEntry& entry) {
       auto it = m_objects.find(k);
       if (it == m_objects.end())
         return fail(ErrorKind::not_found, "patch of " + describe() + ", which does not exist");
-      auto patched = formats::apply_strategic_merge_patch(it->second, ev.template_value);
+      // In place: the state owns the object, and a patch that fails leaves it as it was.
+      auto patched = formats::apply_strategic_merge_patch_in_place(it->second, ev.template_value);
       if (!patched) return fail(with_context(patched.error(), "patch of " + describe()));
-      it->second = std::move(*patched);
       return {};
     }
   }

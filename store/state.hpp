@@ -41,8 +41,13 @@ class RecordedState {
                          std::string_view namespace_name, std::string_view name);
 
  private:
+  // The resolver's answer for the last apiVersion and kind asked: objects of one kind come in
+  // runs, and a discovery-backed resolver scans every resource.
+  const std::string& plural_of(std::string_view api_version, std::string_view kind);
+
   PluralResolver m_resolver;
   std::map<std::string, formats::Value> m_objects;
+  std::string m_last_api_version, m_last_kind, m_last_plural;
 };
 
 }  // namespace ktape::store

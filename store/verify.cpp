@@ -15,6 +15,7 @@
 #include "formats/recording.hpp"
 #include "formats/time.hpp"
 #include "store/digest.hpp"
+#include "store/sort_window.hpp"
 #include "store/state.hpp"
 #include "store/storage.hpp"
 #include "store/take_event.hpp"
@@ -74,7 +75,7 @@ class Checker {
   bool check_times(const Document& doc, Value& v);
   void on_object(Document doc);
   void on_event(Document doc);
-  void apply(const RecordingEntry& entry);
+  void apply(RecordingEntry&& entry);
   void drain(std::size_t keep);
   void check_owners(const Value& o, std::size_t document, std::size_t line);
   void object_alive(const Value& o);
@@ -90,8 +91,7 @@ class Checker {
   formats::TimePoint m_base{};
   std::size_t m_events_start = 0;
   RecordedState m_state;
-  std::vector<std::pair<RecordingEntry, std::uint64_t>> m_heap;  // min-heap by (time, sequence)
-  std::uint64_t m_sequence = 0;
+  SortWindow m_window;  // events read, not yet applied
   std::int64_t m_max_seen = std::numeric_limits<std::int64_t>::min();
   std::int64_t m_last_applied = std::numeric_limits<std::int64_t>::min();
   std::size_t m_disorder = 0;
@@ -101,13 +101,6 @@ class Checker {
   std::size_t m_waiting_count = 0;
   std::size_t m_waiting_dropped = 0;
 };
-
-bool later(const std::pair<RecordingEntry, std::uint64_t>& a,
-           const std::pair<RecordingEntry, std::uint64_t>& b) {
-  if (a.first.event.duration_ns != b.first.event.duration_ns)
-    return a.first.event.duration_ns > b.first.event.duration_ns;
-  return a.second > b.second;
-}
 
 void Checker::read_header(const Document& doc) {
   for (const auto& comment : doc.comments) {
@@ -167,7 +160,7 @@ void Checker::on_object(Document doc) {
   entry.object = std::move(doc.value);
   entry.document = doc.number;
   entry.line = doc.line;
-  apply(entry);
+  apply(std::move(entry));
 }
 
 void Checker::on_event(Document doc) {
@@ -194,39 +187,37 @@ void Checker::on_event(Document doc) {
   entry.event = std::move(*event);
   entry.document = doc.number;
   entry.line = doc.line;
-  m_heap.emplace_back(std::move(entry), m_sequence++);
-  std::push_heap(m_heap.begin(), m_heap.end(), later);
+  m_window.push(std::move(entry));
   drain(std::max<std::size_t>(m_options.sort_window, 1));
 }
 
 void Checker::drain(std::size_t keep) {
-  while (m_heap.size() > keep || (keep == 0 && !m_heap.empty())) {
-    std::pop_heap(m_heap.begin(), m_heap.end(), later);
-    RecordingEntry entry = std::move(m_heap.back().first);
-    m_heap.pop_back();
+  while (m_window.size() > keep || (keep == 0 && !m_window.empty())) {
+    RecordingEntry entry = m_window.pop();
     if (entry.event.duration_ns < m_last_applied)
       add(Severity::error, "order", entry.document, entry.line,
           "event at " + std::to_string(entry.event.duration_ns) + " ns comes after one at " +
               std::to_string(m_last_applied) + " ns, further than a replay's sort window of " +
               std::to_string(m_options.sort_window) + " events: it would be applied out of order");
     m_last_applied = std::max(m_last_applied, entry.event.duration_ns);
-    apply(entry);
+    apply(std::move(entry));
   }
 }
 
-void Checker::apply(const RecordingEntry& entry) {
+// The entry's object moves into the state: an object or a create always applies, so its owners
+// are checked before it moves, as after a successful apply.
+void Checker::apply(RecordingEntry&& entry) {
   bool is_event = entry.kind == RecordingEntry::Kind::event;
   bool adds = !is_event || entry.event.method == Method::create;
   if (is_event && entry.event.method != Method::patch) object_gone(entry);  // a create may replace one
-  auto applied = m_state.apply(entry);
-  if (!applied) {
-    add(Severity::error, "apply", entry.document, entry.line, applied.error().message);
-    return;
+  if (adds) {
+    const Value& o = is_event ? entry.event.template_value : entry.object;
+    check_owners(o, entry.document, entry.line);
+    object_alive(o);
   }
-  if (!adds) return;
-  const Value& o = is_event ? entry.event.template_value : entry.object;
-  check_owners(o, entry.document, entry.line);
-  object_alive(o);
+  const std::size_t document = entry.document, line = entry.line;
+  auto applied = m_state.apply(std::move(entry));
+  if (!applied) add(Severity::error, "apply", document, line, applied.error().message);
 }
 
 void Checker::object_gone(const RecordingEntry& entry) {
@@ -413,8 +404,8 @@ VerifyReport verify_recording(const std::string& path, const VerifyOptions& opti
     return report;
   }
   check_integrity(report, checker);
-  // Documents are read on a thread of their own while this one checks them: checking (applying
-  // every patch to a copy of its object) costs about what parsing does, and they overlap.
+  // Documents are read on a thread of their own while this one checks them (applying every
+  // patch to its object in place): the two overlap when a core is free.
   DocumentPipe pipe(std::move(*documents));
   while (auto item = pipe.next()) {
     if (auto* doc = std::get_if<Document>(&*item))

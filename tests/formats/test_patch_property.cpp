@@ -115,3 +115,49 @@ TEST_CASE("apply_strategic_merge_patch refuses or applies mangled patches, never
   }
   CHECK(refused > 0);  // the mangling does produce invalid patches
 }
+
+TEST_CASE(
+    "apply_strategic_merge_patch_in_place: the copying apply's result, and its target kept on an Error") {
+  // Mangled patches give both outcomes; JSON text compares member order too, which == does not.
+  unsigned refused = 0, applied_count = 0;
+  for (unsigned seed = 6000; seed < 6000 + k_pairs_per_kind; ++seed) {
+    testing::ObjectGenerator gen(seed);
+    const Value old_doc = seed % 3 == 0 ? gen.pod() : seed % 3 == 1 ? gen.deployment() : gen.widget();
+    auto patch = create_strategic_merge_patch(old_doc, gen.mutate(old_doc));
+    REQUIRE(patch);
+    const Value sent = seed % 2 == 0 ? gen.mangle(*patch) : *patch;
+    CAPTURE(seed);
+    CAPTURE(to_json(sent));
+    auto copied = apply_strategic_merge_patch(old_doc, sent);
+    Value target = old_doc;
+    auto in_place = apply_strategic_merge_patch_in_place(target, sent);
+    REQUIRE(in_place.has_value() == copied.has_value());
+    if (copied) {
+      ++applied_count;
+      CHECK(to_json(target) == to_json(*copied));
+    } else {
+      ++refused;
+      CHECK(in_place.error().message == copied.error().message);
+      CHECK(to_json(target) == to_json(old_doc));
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(applied_count > 0);
+}
+
+TEST_CASE(
+    "apply_strategic_merge_patch_in_place: a failing patch leaves members added, removed and changed as they "
+    "were") {
+  const Value pod =
+      *parse_json(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"1"}},)"
+                  R"("spec":{"containers":[{"name":"c","image":"i:1"}]},"status":{"phase":"Pending"}})");
+  // metadata is removed, status changed, a new member added, then spec.containers fails (an
+  // element without its merge key), after the others were applied.
+  const Value patch = *parse_json(
+      R"({"metadata":null,"status":{"phase":"Running"},"extra":{"x":1},"spec":{"containers":[{"image":"i:2"}]}})");
+  Value target = pod;
+  auto r = apply_strategic_merge_patch_in_place(target, patch);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("spec.containers") != std::string::npos);
+  CHECK(to_json(target) == to_json(pod));
+}

@@ -154,3 +154,85 @@ TEST_CASE("show --html loads in headless Chromium without errors and draws the d
   MESSAGE("screenshot " << page_png.size() << " bytes, blank page " << blank_png.size() << " bytes");
   CHECK(page_png.size() > 5 * blank_png.size());
 }
+
+namespace {
+
+// The text of the page's detail box in a DOM that Chromium dumped (text-node escapes undone).
+std::string detail_text(const std::string& dom) {
+  const std::string open = R"(<div id="detail">)";
+  auto from = dom.find(open);
+  REQUIRE(from != std::string::npos);
+  from += open.size();
+  auto to = dom.find("</div>", from);
+  REQUIRE(to != std::string::npos);
+  std::string text = dom.substr(from, to - from);
+  for (auto [escaped, plain] : {std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"},
+                                std::pair{"&nbsp;", "\xC2\xA0"}, std::pair{"&amp;", "&"}})
+    for (std::size_t at = 0; (at = text.find(escaped, at)) != std::string::npos;
+         at += std::string(plain).size())
+      text.replace(at, std::string(escaped).size(), plain);
+  return text;
+}
+
+struct DrawnStep {
+  std::size_t index = 0;  // among every drawn event, in page order (the N of "#event=N")
+  std::string action, object, patch;
+};
+
+// The last drawn patch event of an object with more than one, found from the page's data: its
+// object and patch text name it among every event of the page.
+DrawnStep last_patch_step(const formats::Value& data) {
+  const auto& patches = data.find("patches")->as_array();
+  DrawnStep found;
+  bool any = false;
+  std::size_t n = 0;
+  for (const auto& g : data.find("groups")->as_array()) {
+    std::string ns(g.string_at({"namespace"}));
+    for (const auto& o : g.find("objects")->as_array()) {
+      std::size_t patched = 0;
+      for (const auto& s : o.find("steps")->as_array()) {
+        auto i = *s.as_array()[2].as_int64();
+        if (s.as_array()[1].as_string() == "patch" && i >= 0 && ++patched > 1) {
+          found = {n, "patch",
+                   std::string(o.string_at({"resource"})) + "/" + (ns.empty() ? "" : ns + "/") +
+                       std::string(o.string_at({"name"})),
+                   patches[i].as_string()};
+          any = true;
+        }
+        ++n;
+      }
+    }
+  }
+  REQUIRE_MESSAGE(any, "the page draws no object with two patches");
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("show --html: clicking an event shows its patch (headless Chromium, #event=N clicks it)") {
+  const char* browser = chromium();
+  if (browser == nullptr) {
+    MESSAGE("SKIPPED: no chromium (apt-get install chromium; scripts/install-deps.sh installs it)");
+    return;
+  }
+  TempDir dir;
+  auto path = dir.file("rec.yaml");
+  write_generated(path, 40);
+  auto html = dir.file("rec.html");
+  REQUIRE(write_html(path, html));
+  auto step = last_patch_step(page_data(read_file(html)));
+  std::string flags =
+      std::string(browser) +
+      " --headless --disable-gpu --no-sandbox --no-first-run --user-data-dir=" + dir.file("profile") +
+      " --window-size=1200,900 --enable-logging=stderr --v=0 --dump-dom ";
+  auto dom =
+      run("timeout 120 " + flags + "'file://" + html + "#event=" + std::to_string(step.index) + "'", dir);
+  REQUIRE_MESSAGE(dom.code == 0, dom.err);
+  for (const char* bad : {"Uncaught", "SyntaxError", "TypeError", "ReferenceError"})
+    CHECK_MESSAGE(dom.err.find(bad) == std::string::npos, dom.err);
+  // The click handler wrote "ACTION RESOURCE/NS/NAME at TIME", a blank line, then the patch.
+  auto detail = detail_text(dom.out);
+  INFO("event " << step.index << " of " << step.object << "; detail box: " << detail);
+  CHECK(detail.rfind(step.action + " " + step.object + " at ", 0) == 0);
+  CHECK(detail.ends_with("\n\n" + step.patch));
+}
