@@ -1,6 +1,7 @@
 // make_plan: the recorded state at a time against the live target, within the selection, as the
 // steps that make the target equal to it.
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <set>
 #include <unordered_map>
@@ -316,18 +317,29 @@ void add_needed_namespaces(Plan& plan, const store::ObjectMap& state,
 void order_steps(Plan& plan, const store::ObjectMap& state);
 
 Result<Plan> make_plan(kube::Client& client, const RestoreOptions& options) {
+  using clock = std::chrono::steady_clock;
+  Plan::Timings timings;
+  auto t = clock::now();
+  auto lap = [&t](std::chrono::duration<double>& into) {
+    auto now = clock::now();
+    into = now - t;
+    t = now;
+  };
   auto discovery = client.discover();
   if (!discovery) return fail(with_context(discovery.error(), "discovering the target"));
   auto matcher = kube::SelectionMatcher::make(options.selection, *discovery);
   if (!matcher) return fail(matcher.error());
+  lap(timings.discover);
   auto state = read_state(options, *discovery);
   if (!state) return fail(state.error());
+  lap(timings.read_state);
   Resources resources{*discovery, {}};
   for (const auto& [key, object] : state->objects)
     if (auto r = replayer::resource_of_crd(object); r && !discovery->find(r->group, r->version, r->resource))
       resources.defined.push_back(*r);
   auto live = read_live(client, live_resources(resources, *matcher, *state), options, *discovery);
   if (!live) return fail(live.error());
+  lap(timings.list);
   auto d = diff_options(options);
   auto a = selected_normalised(state->objects, resources, *matcher, d);
   auto b = selected_normalised(live->objects, resources, *matcher, d);
@@ -342,6 +354,8 @@ Result<Plan> make_plan(kube::Client& client, const RestoreOptions& options) {
   add_needed_namespaces(builder.plan, state->objects, live->namespaces, *discovery);
   order_steps(builder.plan, state->objects);
   builder.plan.discovery = std::move(*discovery);
+  lap(timings.compare);
+  builder.plan.timings = timings;
   return std::move(builder.plan);
 }
 

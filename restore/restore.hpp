@@ -7,6 +7,7 @@
 // with prune, deletes what the state does not hold. Every step is recomputed from the live target
 // on each run, so an interrupted restore run again converges: it is idempotent by construction.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -85,6 +86,12 @@ struct Plan {
   };
   std::vector<Link> links;
   kube::Discovery discovery;  // the target's, as read for the plan (apply starts from it)
+  // Where make_plan's time went (wall clock), for benchmarks and -v: discovery, reading the
+  // recording into a state, LISTing the target, and normalising, comparing and ordering.
+  struct Timings {
+    std::chrono::duration<double> discover{}, read_state{}, list{}, compare{};
+  };
+  Timings timings;
   std::size_t count(Action action) const;
   // Steps that write (create, update, delete).
   std::size_t writes() const;
