@@ -41,7 +41,12 @@ void write_snapshot(const fs::path& path, std::size_t count) {
   header.start_time = "2026-12-01T10:00:00.000000000Z";
   header.source = "bench";
   header.mode = "snapshot";
+  // As `ktape export --resource namespaces,configmaps` names what it recorded.
   header.selection = formats::Value::object();
+  formats::Value recorded = formats::Value::array();
+  recorded.push_back("namespaces");
+  recorded.push_back("configmaps");
+  header.selection.set("resources", std::move(recorded));
   formats::WriterOptions wo;
   wo.path = path.string();
   auto w = formats::RecordingWriter::create(wo, header);
@@ -141,8 +146,7 @@ void BM_restore_vs_replay_update(benchmark::State& state) {
     state.counters["restore_s"] = restore_s;
     state.counters["plan_s"] = plan_s;
     state.counters["plan_discover_s"] = plan->timings.discover.count();
-    state.counters["plan_read_state_s"] = plan->timings.read_state.count();
-    state.counters["plan_list_s"] = plan->timings.list.count();
+    state.counters["plan_read_s"] = plan->timings.read.count();
     state.counters["plan_compare_s"] = plan->timings.compare.count();
     state.counters["preflight_s"] = preflight_s;
     state.counters["restore_writes"] = static_cast<double>(restored.totals.total() - restored.totals.skipped);

@@ -86,10 +86,10 @@ struct Plan {
   };
   std::vector<Link> links;
   kube::Discovery discovery;  // the target's, as read for the plan (apply starts from it)
-  // Where make_plan's time went (wall clock), for benchmarks and -v: discovery, reading the
-  // recording into a state, LISTing the target, and normalising, comparing and ordering.
+  // Where make_plan's time went (wall clock), for benchmarks: discovery; reading the recording
+  // into a state and LISTing the target (at once); comparing them and ordering the steps.
   struct Timings {
-    std::chrono::duration<double> discover{}, read_state{}, list{}, compare{};
+    std::chrono::duration<double> discover{}, read{}, compare{};
   };
   Timings timings;
   std::size_t count(Action action) const;
