@@ -143,8 +143,11 @@ class Comparison {
     store::normalize_for_diff(a.emplace(key, *desired).first->second, m_diff);
     store::normalize_for_diff(b.emplace(key, *current).first->second, m_diff);
     auto entries = store::diff_states(a, b);
-    builder.add(key, desired, current,
-                entries.empty() ? std::vector<std::string>{} : std::move(entries.front().fields));
+    if (entries.empty()) {  // IgnoredFields agrees with normalize_for_diff (test_compare.cpp)
+      ++builder.plan.unchanged;
+      return;
+    }
+    builder.add(key, desired, current, std::move(entries.front().fields));
   }
 
   const Resources& m_resources;
