@@ -15,9 +15,11 @@
 
 #include "bench/server_process.hpp"
 #include "formats/json.hpp"
+#include "formats/writer.hpp"
 #include "kube/client.hpp"
 #include "replayer/replayer.hpp"
 #include "restore/restore.hpp"
+#include "store/digest.hpp"
 
 using namespace ktape;
 namespace fs = std::filesystem;
@@ -32,23 +34,37 @@ constexpr int k_namespaces = 20;
 std::string configmap_name(std::size_t i) { return "cm-" + std::to_string(i); }
 std::string namespace_of(std::size_t i) { return "ns-" + std::to_string(i % k_namespaces); }
 
+// The snapshot as `ktape export` writes it: ktape's header, block YAML documents (the reader's
+// fast path), and the .sha256 sidecar the pre-flight checks.
 void write_snapshot(const fs::path& path, std::size_t count) {
-  std::ofstream out(path);
+  formats::Header header;
+  header.start_time = "2026-12-01T10:00:00.000000000Z";
+  header.source = "bench";
+  header.mode = "snapshot";
+  // As `ktape export --resource namespaces,configmaps` names what it recorded.
+  header.selection = formats::Value::object();
+  formats::Value recorded = formats::Value::array();
+  recorded.push_back("namespaces");
+  recorded.push_back("configmaps");
+  header.selection.set("resources", std::move(recorded));
+  formats::WriterOptions wo;
+  wo.path = path.string();
+  auto w = formats::RecordingWriter::create(wo, header);
+  if (!w) std::abort();
   for (int n = 0; n < k_namespaces; ++n) {
     auto name = "ns-" + std::to_string(n);
-    out << "---\n"
-        << R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" << name << R"(","uid":"u-)" << name
-        << R"(","labels":{"kubernetes.io/metadata.name":")" << name
-        << R"("}},"spec":{"finalizers":["kubernetes"]}})"
-        << "\n";
+    (void)(*w)->write_object(
+        *formats::parse_json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name +
+                             R"(","uid":"u-)" + name + R"(","labels":{"kubernetes.io/metadata.name":")" +
+                             name + R"("}},"spec":{"finalizers":["kubernetes"]}})"));
   }
   for (std::size_t i = 0; i < count; ++i)
-    out << "---\n"
-        << R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" << configmap_name(i)
-        << R"(","namespace":")" << namespace_of(i) << R"(","uid":"u-cm-)" << i
-        << R"(","labels":{"app":"bench"}},)"
-        << R"("data":{"index":")" << i << R"(","payload":"abcdefghijklmnopqrstuvwxyz0123456789"}})"
-        << "\n";
+    (void)(*w)->write_object(*formats::parse_json(
+        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + configmap_name(i) +
+        R"(","namespace":")" + namespace_of(i) + R"(","uid":"u-cm-)" + std::to_string(i) +
+        R"(","labels":{"app":"bench"}},"data":{"index":")" + std::to_string(i) +
+        R"(","payload":"abcdefghijklmnopqrstuvwxyz0123456789"}})"));
+  if (!(*w)->close() || !store::write_sidecar(path.string())) std::abort();
 }
 
 std::unique_ptr<kube::Client> client_for(const ServerProcess& server) {
@@ -129,6 +145,9 @@ void BM_restore_vs_replay_update(benchmark::State& state) {
     state.counters["drifted"] = static_cast<double>(drifted);
     state.counters["restore_s"] = restore_s;
     state.counters["plan_s"] = plan_s;
+    state.counters["plan_discover_s"] = plan->timings.discover.count();
+    state.counters["plan_read_s"] = plan->timings.read.count();
+    state.counters["plan_compare_s"] = plan->timings.compare.count();
     state.counters["preflight_s"] = preflight_s;
     state.counters["restore_writes"] = static_cast<double>(restored.totals.total() - restored.totals.skipped);
     state.counters["restore_failed"] = static_cast<double>(restored.totals.failed);

@@ -112,6 +112,17 @@ int finish(const RestoreFlags& f, const restore::Plan& plan, const replayer::Sum
   return 1;
 }
 
+// The progress line, redrawn in place as record's and replay's are: only when stderr is a
+// terminal, not with -q, and not over -o json on that same terminal.
+restore::ApplyProgressFn progress_line(const RestoreFlags& f, bool& drawn) {
+  if (::isatty(STDERR_FILENO) == 0 || quiet() || (f.output == "json" && ::isatty(STDOUT_FILENO) != 0))
+    return {};
+  return [&drawn](const restore::ApplyProgress& p) {
+    drawn = true;
+    std::fprintf(stderr, "\r\033[K%s", restore::format_progress(p).c_str());
+  };
+}
+
 int run_restore(const RestoreFlags& f) {
   auto options = options_of(f);
   if (!options) return 2;
@@ -138,7 +149,9 @@ int run_restore(const RestoreFlags& f) {
   }
   if (plan->writes() > 0 && !confirmed(f, *plan)) return 1;
   const auto& stop = install_stop_signals();
-  auto report = restore::apply(*target->client, *options, *plan, &stop);
+  bool drawn = false;
+  auto report = restore::apply(*target->client, *options, *plan, &stop, progress_line(f, drawn));
+  if (drawn) std::fputs("\r\033[K", stderr);  // the summary below says it all
   if (f.no_verify) return finish(f, *plan, &report, nullptr);
   auto after = restore::make_plan(*target->client, *options);
   if (!after) {

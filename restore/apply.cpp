@@ -1,5 +1,7 @@
 // apply: a plan's writes, layer by layer, each layer's steps in flight together.
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "ownerref/relinker.hpp"
@@ -130,14 +132,47 @@ class Writer {
   replayer::Applier m_applier;
 };
 
+// Calls the progress function as writes finish, at most every interval, one caller at a time.
+class Reporter {
+ public:
+  Reporter(const ApplyProgressFn& fn, std::chrono::milliseconds every, std::size_t total,
+           const replayer::Summary& summary)
+      : m_fn(fn), m_every(every), m_total(total), m_summary(summary) {}
+
+  void wrote() {
+    auto done = ++m_done;
+    if (!m_fn) return;
+    std::unique_lock lock(m_mutex, std::try_to_lock);  // a worker drawing already: skip this one
+    auto now = std::chrono::steady_clock::now();
+    if (!lock.owns_lock() || (now - m_last < m_every && done < m_total)) return;
+    m_last = now;
+    m_fn(ApplyProgress{done, m_total, m_summary.report().totals});
+  }
+  void finish() {
+    if (!m_fn) return;
+    std::lock_guard lock(m_mutex);
+    m_fn(ApplyProgress{m_done.load(), m_total, m_summary.report().totals});
+  }
+
+ private:
+  const ApplyProgressFn& m_fn;
+  std::chrono::milliseconds m_every;
+  std::size_t m_total;
+  const replayer::Summary& m_summary;
+  std::atomic<std::size_t> m_done{0};
+  std::mutex m_mutex;
+  std::chrono::steady_clock::time_point m_last{};
+};
+
 // Runs `steps[first, last)` on `threads` threads (owned here, joined before returning).
-void run_layer(Writer& writer, const std::vector<Step>& steps, std::size_t first, std::size_t last,
-               int threads, const std::atomic<bool>* stop) {
+void run_layer(Writer& writer, Reporter& reporter, const std::vector<Step>& steps, std::size_t first,
+               std::size_t last, int threads, const std::atomic<bool>* stop) {
   std::atomic<std::size_t> next{first};
   auto work = [&] {
     for (std::size_t i = next++; i < last; i = next++) {
       if (stop != nullptr && stop->load()) return;
       writer.run(steps[i]);
+      if (steps[i].action != Action::keep) reporter.wrote();
     }
   };
   std::vector<std::jthread> pool;
@@ -149,18 +184,21 @@ void run_layer(Writer& writer, const std::vector<Step>& steps, std::size_t first
 }  // namespace
 
 replayer::SummaryReport apply(kube::Client& client, const RestoreOptions& options, const Plan& plan,
-                              const std::atomic<bool>* stop) {
+                              const std::atomic<bool>* stop, const ApplyProgressFn& progress) {
   auto started = std::chrono::steady_clock::now();
   replayer::Summary summary(options.max_errors_listed);
   Writer writer(client, options, plan, summary);
+  const ApplyProgressFn none;
+  Reporter reporter(plan.writes() > 0 ? progress : none, options.progress_interval, plan.writes(), summary);
   const auto& steps = plan.steps;
   for (std::size_t first = 0; first < steps.size();) {
     std::size_t last = first;
     while (last < steps.size() && steps[last].layer == steps[first].layer) ++last;
     if (stop != nullptr && stop->load()) break;
-    run_layer(writer, steps, first, last, options.concurrency, stop);
+    run_layer(writer, reporter, steps, first, last, options.concurrency, stop);
     first = last;
   }
+  reporter.finish();
   auto report = summary.report();
   report.stopped = stop != nullptr && stop->load();
   report.elapsed = std::chrono::steady_clock::now() - started;

@@ -14,7 +14,29 @@ std::string totals_line(const Plan& plan) {
   return line;
 }
 
+// 1234567 -> "1,234,567".
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string format_progress(const ApplyProgress& p) {
+  std::string line = "applying " + grouped(p.done);
+  line.append("/").append(grouped(p.total));
+  line.append(" (").append(std::to_string(p.total == 0 ? 100 : p.done * 100 / p.total)).append("%): ");
+  line.append("created ").append(grouped(p.counts.created));
+  line.append(", updated ").append(grouped(p.counts.patched));
+  line.append(", deleted ").append(grouped(p.counts.deleted));
+  if (p.counts.skipped > 0) line.append(", skipped ").append(grouped(p.counts.skipped));
+  line.append(", failed ").append(grouped(p.counts.failed));
+  return line;
+}
 
 std::string format_plan(const Plan& plan) {
   std::string out;

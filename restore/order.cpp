@@ -48,12 +48,12 @@ bool add_from_state(Plan& plan, const store::ObjectMap& state, const kube::Disco
 // The depth of an object in its owner chain within the state: 0 without owners in the state.
 class Depths {
  public:
-  explicit Depths(const store::ObjectMap& state) {
-    for (const auto& [key, object] : state) m_by_uid.emplace(object.string_at({"metadata", "uid"}), &object);
-  }
+  explicit Depths(const store::ObjectMap& state) : m_state(state) {}
   int of(const Value& object, int guard = 0) {
     const Value* refs = object.at({"metadata", "ownerReferences"});
     if (refs == nullptr || !refs->is_array() || guard > 32) return 0;  // 32: deeper is a cycle
+    if (m_by_uid.empty())  // indexed at the first owned object: most restores write none
+      for (const auto& [key, o] : m_state) m_by_uid.emplace(o.string_at({"metadata", "uid"}), &o);
     int depth = 0;
     for (const auto& ref : refs->as_array()) {
       auto it = m_by_uid.find(std::string(ref.string_at({"uid"})));
@@ -63,6 +63,7 @@ class Depths {
   }
 
  private:
+  const store::ObjectMap& m_state;
   std::unordered_map<std::string, const Value*> m_by_uid;
 };
 

@@ -7,8 +7,10 @@
 // with prune, deletes what the state does not hold. Every step is recomputed from the live target
 // on each run, so an interrupted restore run again converges: it is idempotent by construction.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +47,9 @@ struct RestoreOptions {
   int concurrency = 8;                 // writes in flight at once (>= 1)
   bool force = false;                  // --force: apply despite pre-flight problems
   std::size_t max_errors_listed = 20;  // errors kept verbatim in the result
+  // How often apply() reports its progress at most: 250 ms, four redraws a second as replay's and
+  // record's lines; 0 reports after every write (tests).
+  std::chrono::milliseconds progress_interval{250};
 };
 
 enum class Action { create, update, remove, keep };
@@ -85,6 +90,12 @@ struct Plan {
   };
   std::vector<Link> links;
   kube::Discovery discovery;  // the target's, as read for the plan (apply starts from it)
+  // Where make_plan's time went (wall clock), for benchmarks: discovery; reading the recording
+  // into a state and LISTing the target (at once); comparing them and ordering the steps.
+  struct Timings {
+    std::chrono::duration<double> discover{}, read{}, compare{};
+  };
+  Timings timings;
   std::size_t count(Action action) const;
   // Steps that write (create, update, delete).
   std::size_t writes() const;
@@ -105,16 +116,31 @@ struct Preflight {
 };
 Preflight check(kube::Client& client, const RestoreOptions& options, const Plan& plan);
 
+// Where an apply is: the plan's writes finished so far (whatever their outcome) of all of them,
+// and the outcomes (replayer's counts: created, patched = updated, deleted, skipped, failed).
+struct ApplyProgress {
+  std::size_t done = 0;
+  std::size_t total = 0;  // Plan::writes()
+  replayer::Counts counts;
+};
+// Called by apply() from one thread at a time (a worker's, or apply's caller's for the last call).
+using ApplyProgressFn = std::function<void(const ApplyProgress&)>;
+
 // Applies `plan`'s writes (keeps are left alone): creates through replayer::Applier in layers
 // (namespaces, CRDs, then owners before children), updates as PUT with the live resourceVersion
 // retried on conflict, deletes in the background. Failures are counted and listed (the first
-// options.max_errors_listed), never thrown; `stop` is polled between objects.
+// options.max_errors_listed), never thrown; `stop` is polled between objects. `progress`, when
+// set and the plan writes anything, is called at most every options.progress_interval as writes
+// finish, and once more at the end (done == total unless stopped).
 replayer::SummaryReport apply(kube::Client& client, const RestoreOptions& options, const Plan& plan,
-                              const std::atomic<bool>* stop = nullptr);
+                              const std::atomic<bool>* stop = nullptr, const ApplyProgressFn& progress = {});
 
 // The plan as text: one line per step ("CREATE v1 ConfigMap demo/a", "UPDATE ... (spec,
 // metadata.labels)", "KEEP ...: reason"), then a totals line. Secret values never appear.
 std::string format_plan(const Plan& plan);
+// One progress line, no newline: "applying 1,234/2,000 (61%): created 10, updated 1,200,
+// deleted 24, failed 0".
+std::string format_progress(const ApplyProgress& progress);
 // The plan as JSON: {"steps": [{"action","resource","namespace","name","fields","reason"}],
 // "totals": {...}}.
 formats::Value plan_to_value(const Plan& plan);

@@ -193,4 +193,6 @@ std::string format_raw_diff(const DiffEntry& entry, const std::string& a_label, 
                       after.is_null() ? "" : formats::to_yaml(after), a_name, b_name);
 }
 
+std::vector<std::string> parse_field_path(std::string_view text) { return field_path(text); }
+
 }  // namespace ktape::store

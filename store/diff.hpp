@@ -49,6 +49,10 @@ struct DiffEntry {
 // Object key (store::RecordedState::key) -> object, normalised.
 using ObjectMap = std::map<std::string, formats::Value>;
 
+// A DiffOptions::ignore_fields entry as its keys: "a.b.c" -> {a, b, c}; a JSON pointer
+// "/metadata/annotations/a~1b" -> {metadata, annotations, a/b} (RFC 6901 escapes undone).
+std::vector<std::string> parse_field_path(std::string_view text);
+
 // Removes the server-set fields and those `options` names from `object`, in place.
 void normalize_for_diff(formats::Value& object, const DiffOptions& options);
 

@@ -94,6 +94,14 @@ std::string Files::write(const std::string& name, const std::string& text) {
   return p.string();
 }
 
+std::string kubeconfig_for(SimTarget& target, Files& files) {
+  return files.write("kubeconfig",
+                     "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: " +
+                         target.server->url() +
+                         "\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n    user: me\n"
+                         "current-context: sim\nusers:\n- name: me\n  user: {}\n");
+}
+
 std::string snapshot_doc(const std::string& object_json) { return "---\n" + object_json + "\n"; }
 
 std::string configmap_json(const std::string& ns, const std::string& name, const std::string& uid,

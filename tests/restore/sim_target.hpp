@@ -56,6 +56,9 @@ class Files {
   test_support::TempDir m_dir{"ktape-restore"};
 };
 
+// A kubeconfig for the target, written into `files` (for the ktape binary); returns its path.
+std::string kubeconfig_for(SimTarget& target, Files& files);
+
 // Recording documents (JSON, which YAML reads).
 std::string snapshot_doc(const std::string& object_json);
 std::string configmap_json(const std::string& ns, const std::string& name, const std::string& uid,

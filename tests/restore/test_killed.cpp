@@ -58,14 +58,6 @@ Exit run(const std::vector<std::string>& args, Files& files) {
   return {code, test_support::read_file(out)};
 }
 
-std::string kubeconfig_for(SimTarget& t, Files& files) {
-  return files.write(
-      "kubeconfig",
-      "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: " + t.server->url() +
-          "\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n    user: me\n"
-          "current-context: sim\nusers:\n- name: me\n  user: {}\n");
-}
-
 std::size_t count_configmaps(SimTarget& t) {
   kube::ListOptions list;
   list.namespace_name = "demo";
