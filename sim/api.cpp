@@ -8,6 +8,8 @@
 #include "formats/patch.hpp"
 #include "formats/yaml.hpp"
 #include "sim/crd_schema.hpp"
+#include "sim/list_item.hpp"
+#include "sim/managed_fields.hpp"
 #include "sim/object_util.hpp"
 #include "sim/protobuf.hpp"
 
@@ -355,13 +357,34 @@ Response Api::list(const Request& r, const Target& t, const ListFilter& filter) 
   body += "},\"items\":[";
   for (std::size_t i = 0; i < page->items.size(); ++i) {
     if (i) body += ',';
-    body += *page->items[i]->json;
+    append_list_item(body, *t.info, *page->items[i]->json);
   }
   body += "]}";
   return Response{200, "application/json", std::move(body)};
 }
 
 namespace {
+
+// Who a write of `r` records in managedFields.
+FieldManager field_manager(const Request& r, const std::string& subresource, FieldOperation operation) {
+  FieldManager who;
+  who.manager = manager_of(query_of(r, "fieldManager"), r.user_agent);
+  who.operation = operation;
+  who.subresource = subresource;
+  who.force = query_true(r, "force");
+  who.time = detail::now_rfc3339();
+  return who;
+}
+
+// A write to the status subresource records its fields on what the store keeps of it: the stored
+// object with the new status.
+void track_status(const ResourceInfo& info, const FieldManager& who, const Value& current, Value& next) {
+  Value kept = current;
+  if (const Value* status = next.find("status")) kept.set("status", *status);
+  track_update(info, who, current, kept);
+  if (const Value* managed = kept.at({"metadata", "managedFields"}))
+    detail::metadata_of(next).set("managedFields", *managed);
+}
 
 // What the write pipeline needs from the request: fieldValidation, dryRun, where warnings go.
 WriteContext write_context(const Request& r, Store& store, std::vector<std::string>& warnings) {
@@ -384,10 +407,13 @@ ApiResult<Value> decode_object(const Request& r, const ResourceInfo& info, const
 
 }  // namespace
 
-ApiResult<Response> Api::create(const Request& r, const Target& t, Value object) {
+ApiResult<Response> Api::create(const Request& r, const Target& t, Value object, const Value* applied) {
   const std::string ns = t.info->namespaced ? t.ns : "";
   std::vector<std::string> warnings;
   WriteContext context = write_context(r, m_store, warnings);
+  FieldManager who = field_manager(r, "", applied ? FieldOperation::apply : FieldOperation::update);
+  who.applied = applied;
+  context.fields = &who;
   if (t.info->group.empty() && t.info->resource == "pods") context.limit_ranges = limit_ranges(m_store, ns);
   std::optional<Value> schema = crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
@@ -415,12 +441,15 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   WriteContext context = write_context(r, m_store, warnings);
   std::optional<Value> schema = r.method == "POST" ? std::nullopt : crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
+  const bool apply = r.method == "PATCH" && r.content_type == "application/apply-patch+yaml";
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
     auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     return create(r, t, std::move(*object));
   }
+  FieldManager who = field_manager(r, t.sub, apply ? FieldOperation::apply : FieldOperation::update);
+  if (!apply) context.fields = &who;
   if (r.method == "PUT") {
     auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
@@ -434,9 +463,12 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
           if (auto ok = check_uid_precondition(*object, current, *t.info, ns, t.name); !ok)
             return tl::unexpected(ok.error());
           Value next = *object;
-          if (sub == Subresource::main)
+          if (sub == Subresource::main) {
             if (auto ok = admit_update(*t.info, current, next, context); !ok)
               return tl::unexpected(ok.error());
+          } else {
+            track_status(*t.info, who, current, next);
+          }
           return next;
         },
         dry);
@@ -446,7 +478,6 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     return response;
   }
   // PATCH
-  bool apply = r.content_type == "application/apply-patch+yaml";
   auto type = apply ? std::optional(formats::PatchType::merge) : patch_type(r.content_type);
   if (!type || (t.info->custom && *type == formats::PatchType::strategic)) {
     std::string accepted =
@@ -458,7 +489,19 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   }
   auto patch = apply ? formats::parse_yaml(r.body) : formats::parse_json(r.body);
   if (!patch) return tl::unexpected(err_bad_request("error decoding patch: " + patch.error().message));
+  if (apply && query_of(r, "fieldManager").empty())
+    return tl::unexpected(err_invalid("PatchOptions.meta.k8s.io", "", "fieldManager",
+                                      "Required value: is required for apply patch", "FieldValueRequired"));
   auto mutate = [&](const Value& current) -> ApiResult<Value> {
+    if (apply) {
+      auto merged = apply_config(*t.info, who, current, *patch);
+      if (!merged) return merged;
+      if (auto ok = check_name(*merged, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
+      if (sub == Subresource::main)
+        if (auto ok = admit_update(*t.info, current, *merged, context); !ok)
+          return tl::unexpected(ok.error());
+      return merged;
+    }
     auto result = formats::apply_patch(*type, current, *patch);
     if (!result) {
       if (*type == formats::PatchType::json)
@@ -469,15 +512,18 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
       return tl::unexpected(err_bad_request(result.error().message));
     }
     if (auto ok = check_name(*result, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
-    if (sub == Subresource::main)
+    if (sub == Subresource::main) {
       if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
+    } else {
+      track_status(*t.info, who, current, *result);
+    }
     return std::move(*result);
   };
   auto e = m_store.modify(*t.info, ns, t.name, sub, mutate, dry);
   if (!e && apply && e.error().code == 404) {
     Value object = *patch;
     if (auto ok = check_kind(object, *t.info); !ok) return tl::unexpected(ok.error());
-    return create(r, t, std::move(object));
+    return create(r, t, std::move(object), &*patch);
   }
   if (!e) return tl::unexpected(e.error());
   Response response = entry_response(200, **e);
