@@ -88,7 +88,7 @@ void strip_ignored(FieldSet& set, const ResourceInfo& info, const std::string& s
   for (const char* top : {"f:apiVersion", "f:kind"}) set.children.erase(top);
   if (subresource == "status") {
     std::erase_if(set.children, [](const auto& c) { return c.first != "f:status"; });
-  } else if (info.has_status && !info.custom) {
+  } else if (info.has_status) {
     set.children.erase("f:status");
   }
   auto meta = set.children.find("f:metadata");
@@ -181,8 +181,12 @@ void track_create(const ResourceInfo& info, const FieldManager& who, Value& obje
     store_entries(object, std::move(entries));
     return;
   }
-  FieldType type = type_of(info);
-  Value zero = zero_object(type);
+  Value zero = zero_object(type_of(info));
+  // What the store sets before this runs but the real server's strategy sets after its field
+  // manager ran (a namespace's spec.finalizers) is nobody's.
+  if (info.group.empty() && info.resource == "namespaces")
+    if (const Value* finalizers = object.at({"spec", "finalizers"}))
+      zero["spec"].set("finalizers", *finalizers);
   track_update(info, who, zero, object);
 }
 
@@ -246,11 +250,9 @@ ApiResult<Value> apply_config(const ResourceInfo& info, const FieldManager& who,
     e.fields.subtract(changed);
     e.fields.subtract(removed);
   }
-  // An Apply that changes nothing keeps the stored entries, times included.
-  Value candidate = *merged;
-  store_entries(candidate, entries);
-  if (candidate == live) return candidate;
-  if (self) self->time = who.time;
+  // The time is of the last apply that changed the object: an apply that only takes a share of
+  // fields (the same values) records no time, one that changes nothing stores nothing.
+  if (self && !(changed.empty() && removed.empty())) self->time = who.time;
   store_entries(*merged, std::move(entries));
   return std::move(*merged);
 }
