@@ -1,6 +1,8 @@
 #include "sim/field_set.hpp"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -23,10 +25,25 @@ struct MergeProperty {
   bool zero_null = false;  // null in the Go zero value
 };
 
+// Keyed by the definitions of openapi.hpp's table (static, never freed), so a lookup hashes a
+// pointer; property names compare without a copy.
 struct MergeTable {
-  std::unordered_set<std::string> atomic;  // definitions that are atomic objects
-  std::unordered_map<std::string, std::unordered_map<std::string, MergeProperty>> properties;
+  std::unordered_set<const Definition*> atomic;  // definitions that are atomic objects
+  std::unordered_map<const Definition*, std::map<std::string, MergeProperty, std::less<>>> properties;
 };
+
+MergeProperty read_merge_property(const Value& v) {
+  MergeProperty m;
+  std::string_view list = v.string_at({"list"});
+  m.list = list == "map" ? ListType::map : list == "set" ? ListType::set : ListType::atomic;
+  if (const Value* keys = v.find("keys"); keys && keys->is_array())
+    for (const Value& k : keys->as_array())
+      if (k.is_string()) m.keys.push_back(k.as_string());
+  std::sort(m.keys.begin(), m.keys.end());
+  m.atomic_map = v.string_at({"map"}) == "atomic";
+  m.zero_null = v.string_at({"zero"}) == "null";
+  return m;
+}
 
 MergeTable build_merge_table() {
   MergeTable table;
@@ -34,24 +51,15 @@ MergeTable build_merge_table() {
   if (!parsed || !parsed->is_object()) return table;
   if (const Value* atomic = parsed->find("atomic"); atomic && atomic->is_array())
     for (const Value& name : atomic->as_array())
-      if (name.is_string()) table.atomic.insert(name.as_string());
+      if (const Definition* def = name.is_string() ? find_definition(name.as_string()) : nullptr)
+        table.atomic.insert(def);
   const Value* props = parsed->find("properties");
   if (!props || !props->is_object()) return table;
   for (const formats::Member& def : props->as_object()) {
-    if (!def.value.is_object()) continue;
-    auto& out = table.properties[def.key];
-    for (const formats::Member& p : def.value.as_object()) {
-      MergeProperty m;
-      std::string_view list = p.value.string_at({"list"});
-      m.list = list == "map" ? ListType::map : list == "set" ? ListType::set : ListType::atomic;
-      if (const Value* keys = p.value.find("keys"); keys && keys->is_array())
-        for (const Value& k : keys->as_array())
-          if (k.is_string()) m.keys.push_back(k.as_string());
-      std::sort(m.keys.begin(), m.keys.end());
-      m.atomic_map = p.value.string_at({"map"}) == "atomic";
-      m.zero_null = p.value.string_at({"zero"}) == "null";
-      out.emplace(p.key, std::move(m));
-    }
+    const Definition* d = find_definition(def.key);
+    if (!d || !def.value.is_object()) continue;
+    auto& out = table.properties[d];
+    for (const formats::Member& p : def.value.as_object()) out.emplace(p.key, read_merge_property(p.value));
   }
   return table;
 }
@@ -64,13 +72,13 @@ const MergeTable& merge_table() {
 const MergeProperty* merge_property(const Definition* def, std::string_view name) {
   if (!def) return nullptr;
   const auto& props = merge_table().properties;
-  auto it = props.find(def->name);
+  auto it = props.find(def);
   if (it == props.end()) return nullptr;
-  auto p = it->second.find(std::string(name));
+  auto p = it->second.find(name);
   return p == it->second.end() ? nullptr : &p->second;
 }
 
-bool atomic_definition(const Definition* def) { return def && merge_table().atomic.count(def->name) > 0; }
+bool atomic_definition(const Definition* def) { return def && merge_table().atomic.count(def) > 0; }
 
 FieldType object_type(const Definition* def) {
   FieldType t;
@@ -112,11 +120,26 @@ Value key_value(const Value& item, const FieldType& list, const std::string& key
 
 // The path element of list item `item`, "" for an atomic list.
 std::string element_of(const Value& item, const FieldType& list) {
-  if (list.list == ListType::set) return "v:" + formats::to_json(item);
-  if (list.list != ListType::map || !list.keys || !item.is_object()) return "";
-  Value key = Value::object();
-  for (const std::string& k : *list.keys) key.set(k, key_value(item, list, k));
-  return "k:" + formats::to_json(key);
+  std::string out;
+  if (list.list == ListType::set) {
+    out = "v:";
+    formats::append_json(out, item);
+    return out;
+  }
+  if (list.list != ListType::map || !list.keys || !item.is_object()) return out;
+  out = "k:{";
+  for (const std::string& k : *list.keys) {
+    if (out.size() > 3) out += ',';
+    formats::append_json_string(out, k);
+    out += ':';
+    if (const Value* v = item.find(k)) {
+      formats::append_json(out, *v);
+    } else {
+      formats::append_json(out, key_value(item, list, k));
+    }
+  }
+  out += '}';
+  return out;
 }
 
 FieldType item_type(const FieldType& list) { return object_type(list.elem); }
@@ -127,11 +150,6 @@ bool granular_list(const Value* v, const FieldType& t) {
 }
 bool empty_or_null(const Value* v) {
   return !v || v->is_null() || ((v->is_object() || v->is_array()) && v->size() == 0);
-}
-
-void erase_if_empty(FieldSet& parent, const std::string& key) {
-  auto it = parent.children.find(key);
-  if (it != parent.children.end() && it->second.empty()) parent.children.erase(it);
 }
 
 // Items of a granular list by path element, in order.
@@ -159,21 +177,34 @@ void compare_leaf(const Value* before, const Value* after, FieldSet& changed, Fi
   }
 }
 
+// Compares one member or item and keeps the child nodes only when they hold something (most
+// nodes of `removed` never do, so nothing is allocated for them).
+void compare_child(const Value* before, const Value* after, const FieldType& type, std::string pe,
+                   FieldSet& changed, FieldSet& removed) {
+  FieldSet c, r;
+  compare_fields(before, after, type, c, r);
+  if (!c.empty() && !r.empty()) {
+    changed.children.emplace(pe, std::move(c));
+    removed.children.emplace(std::move(pe), std::move(r));
+  } else if (!c.empty()) {
+    changed.children.emplace(std::move(pe), std::move(c));
+  } else if (!r.empty()) {
+    removed.children.emplace(std::move(pe), std::move(r));
+  }
+}
+
 void compare_object(const Value* before, const Value* after, const FieldType& type, FieldSet& changed,
                     FieldSet& removed) {
-  std::vector<std::string_view> keys;
-  for (const Value* side : {before, after})
-    if (side && side->is_object())
-      for (const formats::Member& m : side->as_object())
-        if (std::find(keys.begin(), keys.end(), m.key) == keys.end()) keys.push_back(m.key);
-  for (std::string_view key : keys) {
-    const Value* b = before && before->is_object() ? before->find(key) : nullptr;
-    const Value* a = after && after->is_object() ? after->find(key) : nullptr;
-    std::string pe = "f:" + std::string(key);
-    compare_fields(b, a, child_type(type, key), changed.children[pe], removed.children[pe]);
-    erase_if_empty(changed, pe);
-    erase_if_empty(removed, pe);
-  }
+  const Value* b_obj = before && before->is_object() ? before : nullptr;
+  const Value* a_obj = after && after->is_object() ? after : nullptr;
+  if (a_obj)
+    for (const formats::Member& m : a_obj->as_object())
+      compare_child(b_obj ? b_obj->find(m.key) : nullptr, &m.value, child_type(type, m.key), "f:" + m.key,
+                    changed, removed);
+  if (b_obj)
+    for (const formats::Member& m : b_obj->as_object())
+      if (!a_obj || !a_obj->find(m.key))
+        compare_child(&m.value, nullptr, child_type(type, m.key), "f:" + m.key, changed, removed);
 }
 
 void compare_list(const Value* before, const Value* after, const FieldType& type, FieldSet& changed,
@@ -185,10 +216,7 @@ void compare_list(const Value* before, const Value* after, const FieldType& type
   auto visit = [&](const std::string& pe) {
     if (pe.empty() || std::find(seen.begin(), seen.end(), pe) != seen.end()) return;
     seen.push_back(pe);
-    compare_fields(find_item(b_items, pe), find_item(a_items, pe), it, changed.children[pe],
-                   removed.children[pe]);
-    erase_if_empty(changed, pe);
-    erase_if_empty(removed, pe);
+    compare_child(find_item(b_items, pe), find_item(a_items, pe), it, pe, changed, removed);
   };
   for (const auto& item : b_items) visit(item.first);
   for (const auto& item : a_items) visit(item.first);
@@ -202,7 +230,45 @@ void add_item_fields(const Value& item, const FieldType& list, FieldSet& node) {
   node.member = true;
 }
 
+// added_fields_v1's walk: `out` (an empty object) receives the FieldsV1 of what `after` adds or
+// changes under this node; returns whether the node itself is added or changed. Members are
+// appended in place (the keys of an object are unique), "." first, as the walk knows it before.
+bool added_into(const Value* before, const Value& after, const FieldType& type, Value& out) {
+  const bool object = after.is_object() && !type.atomic;
+  const bool list = after.is_array() && type.list != ListType::atomic;
+  if ((!object && !list) || (empty_or_null(before) && empty_or_null(&after)))
+    return !before || *before != after;
+  formats::Object& members = out.as_object();
+  members.reserve(after.size() + 1);
+  if (!before) members.push_back(formats::Member{".", Value::object()});
+  auto child = [&](const Value* b, const Value& a, const FieldType& t, std::string pe) {
+    Value c = Value::object();
+    if (added_into(b, a, t, c) || c.size() > 0)
+      members.push_back(formats::Member{std::move(pe), std::move(c)});
+  };
+  if (object) {
+    const Value* b_obj = before && before->is_object() ? before : nullptr;
+    for (const formats::Member& m : after.as_object())
+      child(b_obj ? b_obj->find(m.key) : nullptr, m.value, child_type(type, m.key), "f:" + m.key);
+  } else {
+    auto b_items = items_of(before, type);
+    FieldType it = item_type(type);
+    for (const Value& item : after.as_array()) {
+      std::string pe = element_of(item, type);
+      if (!pe.empty() && !out.find(pe)) child(find_item(b_items, pe), item, it, std::move(pe));
+    }
+  }
+  if (members.size() == 1 && !before) members.clear();  // only "." : a member without children
+  return !before;
+}
+
 }  // namespace
+
+Value added_fields_v1(const Value& before, const Value& after, const FieldType& type) {
+  Value out = Value::object();
+  added_into(&before, after, type, out);
+  return out;
+}
 
 FieldType kind_field_type(std::string_view group_version, std::string_view kind) {
   return object_type(find_kind_definition(group_version, kind));
@@ -251,18 +317,36 @@ void compare_fields(const Value* before, const Value* after, const FieldType& ty
   if (!after) removed.member = true;
 }
 
-Value zero_object(const FieldType& type) {
+namespace {
+
+Value build_zero_object(const FieldType& type) {
   Value out = Value::object();
   if (!type.def) return out;
+  // Go's zero metav1.Time writes null
+  if (type.def->name == "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+    out.set("creationTimestamp", Value());
   for (const auto& [name, p] : type.def->properties) {
     const MergeProperty* m = merge_property(type.def, name);
     if (p.ref && p.default_value && p.default_value->is_object()) {
-      out.set(name, zero_object(child_type(type, name)));
+      out.set(name, build_zero_object(child_type(type, name)));
     } else if (m && m->zero_null) {
       out.set(name, Value());
     }
   }
   return out;
+}
+
+}  // namespace
+
+Value zero_object(const FieldType& type) {
+  // built once per kind: a create asks for it every time
+  static std::mutex mu;
+  static std::unordered_map<const Definition*, Value> cache;
+  if (!type.def) return Value::object();
+  std::lock_guard lock(mu);
+  auto it = cache.find(type.def);
+  if (it == cache.end()) it = cache.emplace(type.def, build_zero_object(type)).first;
+  return it->second;
 }
 
 void remove_fields(Value& object, const FieldSet& paths, const FieldType& type) {

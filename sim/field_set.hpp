@@ -62,6 +62,10 @@ FieldSet fields_of(const formats::Value& config, const FieldType& type);
 void compare_fields(const formats::Value* before, const formats::Value* after, const FieldType& type,
                     FieldSet& changed, FieldSet& removed);
 
+// What compare_fields() puts in `changed`, as FieldsV1, built in one pass (a create's fast path).
+formats::Value added_fields_v1(const formats::Value& before, const formats::Value& after,
+                               const FieldType& type);
+
 // The Go zero value of a built-in kind as the real server's field manager sees it on a create:
 // the structs that are not pointers ({}), the required lists and objects (null); {} for others.
 formats::Value zero_object(const FieldType& type);

@@ -7,6 +7,8 @@
 
 #include "formats/patch.hpp"
 #include "sim/field_set.hpp"
+#include "sim/object_util.hpp"
+#include "sim/strategy.hpp"
 
 namespace ktape::sim {
 
@@ -37,6 +39,18 @@ Entries decode_entries(const Value* managed) {
   return out;
 }
 
+Value entry_value(const ManagedEntry& e, Value fields_v1) {
+  Value v = Value::object();
+  v.set("manager", e.manager);
+  v.set("operation", e.operation);
+  v.set("apiVersion", e.api_version);
+  if (!e.time.empty()) v.set("time", e.time);
+  v.set("fieldsType", "FieldsV1");
+  v.set("fieldsV1", std::move(fields_v1));
+  if (!e.subresource.empty()) v.set("subresource", e.subresource);
+  return v;
+}
+
 // Sorted as the real server sorts them: by operation (Apply first), time, manager, apiVersion,
 // subresource.
 Value encode_entries(Entries entries) {
@@ -45,17 +59,7 @@ Value encode_entries(Entries entries) {
            std::tie(b.operation, b.time, b.manager, b.api_version, b.subresource);
   });
   Value out = Value::array();
-  for (const ManagedEntry& e : entries) {
-    Value v = Value::object();
-    v.set("manager", e.manager);
-    v.set("operation", e.operation);
-    v.set("apiVersion", e.api_version);
-    if (!e.time.empty()) v.set("time", e.time);
-    v.set("fieldsType", "FieldsV1");
-    v.set("fieldsV1", e.fields.to_fields_v1());
-    if (!e.subresource.empty()) v.set("subresource", e.subresource);
-    out.push_back(std::move(v));
-  }
+  for (const ManagedEntry& e : entries) out.push_back(entry_value(e, e.fields.to_fields_v1()));
   return out;
 }
 
@@ -98,6 +102,22 @@ void strip_ignored(FieldSet& set, const ResourceInfo& info, const std::string& s
                             "f:clusterName", "f:generation", "f:managedFields", "f:resourceVersion"})
     meta->second.children.erase(field);
   if (meta->second.empty()) set.children.erase(meta);
+}
+
+// strip_ignored() on a FieldsV1 value.
+void strip_ignored_v1(Value& fields, const ResourceInfo& info, const std::string& subresource) {
+  for (const char* top : {"f:apiVersion", "f:kind"}) fields.erase(top);
+  if (subresource == "status") {
+    std::erase_if(fields.as_object(), [](const formats::Member& m) { return m.key != "f:status"; });
+  } else if (info.has_status) {
+    fields.erase("f:status");
+  }
+  Value* meta = fields.find("f:metadata");
+  if (!meta) return;
+  for (const char* field : {".", "f:name", "f:namespace", "f:creationTimestamp", "f:selfLink", "f:uid",
+                            "f:clusterName", "f:generation", "f:managedFields", "f:resourceVersion"})
+    meta->erase(field);
+  if (meta->size() == 0) fields.erase("f:metadata");
 }
 
 FieldType type_of(const ResourceInfo& info) {
@@ -183,14 +203,34 @@ void track_create(const ResourceInfo& info, const FieldManager& who, Value& obje
   }
   Value zero = zero_object(type_of(info));
   // What the store sets before this runs but the real server's strategy sets after its field
-  // manager ran (a namespace's spec.finalizers) is nobody's.
+  // manager ran (a namespace's spec.finalizers) is nobody's; what the real server's conversion
+  // sets before it (a DaemonSet's template-generation annotation) is the creator's.
   if (info.group.empty() && info.resource == "namespaces")
     if (const Value* finalizers = object.at({"spec", "finalizers"}))
       zero["spec"].set("finalizers", *finalizers);
-  track_update(info, who, zero, object);
+  if (info.group == "apps" && info.resource == "daemonsets")
+    detail::metadata_of(object)["annotations"].set("deprecated.daemonset.template.generation", "1");
+  const Value* given = object.at({"metadata", "managedFields"});
+  if (given && given->is_array() && given->size() > 0) {
+    track_update(info, who, zero, object);
+    return;
+  }
+  // The common create, in one pass: one entry, nothing to take from others.
+  if (info.group.empty() && info.resource == "secrets") merge_string_data(object);
+  Value fields = added_fields_v1(zero, object, type_of(info));
+  strip_ignored_v1(fields, info, who.subresource);
+  Value& meta = detail::metadata_of(object);
+  if (fields.size() == 0) {
+    meta.erase("managedFields");
+    return;
+  }
+  ManagedEntry self{who.manager, operation_name(who.operation), api_version, who.subresource, who.time, {}};
+  meta.set("managedFields", formats::Array{entry_value(self, std::move(fields))});
 }
 
 void track_update(const ResourceInfo& info, const FieldManager& who, const Value& old, Value& object) {
+  // stringData is merged into data by the real server's conversion, before its field manager runs
+  if (info.group.empty() && info.resource == "secrets") merge_string_data(object);
   Entries entries = entries_for_update(old, object, who.subresource);
   FieldSet changed, removed;
   compare_fields(&old, &object, type_of(info), changed, removed);
@@ -202,7 +242,11 @@ void track_update(const ResourceInfo& info, const FieldManager& who, const Value
   }
   if (!changed.empty()) {
     ManagedEntry& self = entry_of(entries, who, info.group_version());
-    self.fields.unite(changed);
+    if (self.fields.empty()) {
+      self.fields = std::move(changed);
+    } else {
+      self.fields.unite(changed);
+    }
     self.time = who.time;
   }
   store_entries(object, std::move(entries));
