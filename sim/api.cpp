@@ -386,6 +386,46 @@ void track_status(const ResourceInfo& info, const FieldManager& who, const Value
     detail::metadata_of(next).set("managedFields", *managed);
 }
 
+// A PATCH of one object: everything its mutation needs.
+struct PatchPlan {
+  const ResourceInfo& info;
+  const std::string& ns;
+  const std::string& name;
+  Subresource sub;
+  bool apply;               // application/apply-patch+yaml: a server-side apply
+  formats::PatchType type;  // the other patch types
+  const Value& patch;       // the parsed body
+  const FieldManager& who;  // who the write is recorded for
+  const WriteContext& context;
+};
+
+// The object `plan` makes of `current`: patched (or applied, managedFields and conflicts
+// included), checked and admitted as an update.
+ApiResult<Value> patch_object(const PatchPlan& plan, const Value& current) {
+  ApiResult<Value> next = Value();
+  if (plan.apply) {
+    next = apply_config(plan.info, plan.who, current, plan.patch);
+    if (!next) return next;
+  } else {
+    auto result = formats::apply_patch(plan.type, current, plan.patch);
+    if (!result && plan.type == formats::PatchType::json)
+      // The real server words every failed JSON patch operation the same, without the cause.
+      return tl::unexpected(ApiError{
+          422, "Invalid", "the server rejected our request due to an error in our request", Value::object()});
+    if (!result) return tl::unexpected(err_bad_request(result.error().message));
+    next = std::move(*result);
+  }
+  if (auto ok = check_name(*next, plan.info, plan.ns, plan.name); !ok) return tl::unexpected(ok.error());
+  if (plan.sub == Subresource::main) {
+    // an apply's fields are recorded by apply_config, an update's by admit_update
+    if (auto ok = admit_update(plan.info, current, *next, plan.context); !ok)
+      return tl::unexpected(ok.error());
+  } else if (!plan.apply) {
+    track_status(plan.info, plan.who, current, *next);
+  }
+  return next;
+}
+
 // What the write pipeline needs from the request: fieldValidation, dryRun, where warnings go.
 WriteContext write_context(const Request& r, Store& store, std::vector<std::string>& warnings) {
   WriteContext context;
@@ -492,33 +532,8 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   if (apply && query_of(r, "fieldManager").empty())
     return tl::unexpected(err_invalid("PatchOptions.meta.k8s.io", "", "fieldManager",
                                       "Required value: is required for apply patch", "FieldValueRequired"));
-  auto mutate = [&](const Value& current) -> ApiResult<Value> {
-    if (apply) {
-      auto merged = apply_config(*t.info, who, current, *patch);
-      if (!merged) return merged;
-      if (auto ok = check_name(*merged, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
-      if (sub == Subresource::main)
-        if (auto ok = admit_update(*t.info, current, *merged, context); !ok)
-          return tl::unexpected(ok.error());
-      return merged;
-    }
-    auto result = formats::apply_patch(*type, current, *patch);
-    if (!result) {
-      if (*type == formats::PatchType::json)
-        // The real server words every failed JSON patch operation the same, without the cause.
-        return tl::unexpected(ApiError{422, "Invalid",
-                                       "the server rejected our request due to an error in our request",
-                                       Value::object()});
-      return tl::unexpected(err_bad_request(result.error().message));
-    }
-    if (auto ok = check_name(*result, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
-    if (sub == Subresource::main) {
-      if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
-    } else {
-      track_status(*t.info, who, current, *result);
-    }
-    return std::move(*result);
-  };
+  const PatchPlan plan{*t.info, ns, t.name, sub, apply, *type, *patch, who, context};
+  auto mutate = [&plan](const Value& current) { return patch_object(plan, current); };
   auto e = m_store.modify(*t.info, ns, t.name, sub, mutate, dry);
   if (!e && apply && e.error().code == 404) {
     Value object = *patch;

@@ -168,13 +168,11 @@ const Value* find_item(const std::vector<std::pair<std::string, const Value*>>& 
 }
 
 void compare_leaf(const Value* before, const Value* after, FieldSet& changed, FieldSet& removed) {
-  if (!before) {
-    changed.member = true;
-  } else if (!after) {
-    removed.member = true;
-  } else if (*before != *after) {
-    changed.member = true;
+  if (!after) {
+    removed.member = removed.member || before != nullptr;
+    return;
   }
+  if (!before || *before != *after) changed.member = true;
 }
 
 // Compares one member or item and keeps the child nodes only when they hold something (most
@@ -255,7 +253,8 @@ bool added_into(const Value* before, const Value& after, const FieldType& type, 
     FieldType it = item_type(type);
     for (const Value& item : after.as_array()) {
       std::string pe = element_of(item, type);
-      if (!pe.empty() && !out.find(pe)) child(find_item(b_items, pe), item, it, std::move(pe));
+      const bool fresh = !pe.empty() && !out.find(pe);  // a duplicate key counts once
+      if (fresh) child(find_item(b_items, pe), item, it, std::move(pe));
     }
   }
   if (members.size() == 1 && !before) members.clear();  // only "." : a member without children

@@ -160,7 +160,7 @@ ApiError conflict_error(const std::vector<std::pair<const ManagedEntry*, FieldSe
       cause.set("field", path);
       causes.push_back(std::move(cause));
       by_manager[manager].push_back(path);
-      single = "conflict with " + manager + ": " + path;
+      single = std::string("conflict with ").append(manager).append(": ").append(path);
       ++count;
     }
   }
