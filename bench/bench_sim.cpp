@@ -242,7 +242,8 @@ std::size_t list_all(std::uint16_t port, std::size_t& items) {
     client.exchange(
         http_request("GET", "/api/v1/pods?limit=500" + (token.empty() ? "" : "&continue=" + token)), body);
     bytes += body.size();
-    for (std::size_t at = 0; (at = body.find("\"kind\":\"Pod\"", at)) != std::string::npos; ++at) ++items;
+    // one uid per pod (the bench's pods have no ownerReferences); list items carry no kind
+    for (std::size_t at = 0; (at = body.find("\"uid\":\"", at)) != std::string::npos; ++at) ++items;
     auto at = body.find("\"continue\":\"");
     token = at == std::string::npos ? "" : body.substr(at + 12, body.find('"', at + 12) - at - 12);
   } while (!token.empty());

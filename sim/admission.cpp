@@ -79,6 +79,7 @@ std::optional<FieldValidation> parse_field_validation(std::string_view value) {
 
 ApiResult<void> admit_create(const ResourceInfo& info, Value& object, const WriteContext& context) {
   if (auto ok = decode(info, object, context); !ok) return ok;
+  if (context.fields) track_create(info, *context.fields, object);
   if (info.custom) return {};
   prepare_for_create(info, object, context.limit_ranges);
   if (auto ok = validate_create(info, object); !ok) return ok;
@@ -90,6 +91,7 @@ ApiResult<void> admit_update(const ResourceInfo& info, const Value& old, Value& 
                              const WriteContext& context) {
   if (auto ok = decode(info, object, context); !ok) return ok;
   restore_server_metadata(old, object);
+  if (context.fields) track_update(info, *context.fields, old, object);
   if (info.custom) {
     FieldErrors errors;
     detail::validate_metadata_update(object, old, errors);

@@ -9,6 +9,7 @@
 #include "formats/value.hpp"
 #include "sim/allocation.hpp"
 #include "sim/api_error.hpp"
+#include "sim/managed_fields.hpp"
 #include "sim/resources.hpp"
 
 namespace ktape::sim {
@@ -26,6 +27,7 @@ struct WriteContext {
   ServiceAllocator* allocator = nullptr;         // required for Services
   std::vector<std::string>* warnings = nullptr;  // receives Warning headers' texts; may be null
   const formats::Value* crd_schema = nullptr;    // a custom resource's openAPIV3Schema, when it has one
+  const FieldManager* fields = nullptr;          // records managedFields after decoding, when set
 };
 
 // A new object of `info` (with uid, name and namespace set): decoded, prepared, validated and

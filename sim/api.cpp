@@ -8,6 +8,8 @@
 #include "formats/patch.hpp"
 #include "formats/yaml.hpp"
 #include "sim/crd_schema.hpp"
+#include "sim/list_item.hpp"
+#include "sim/managed_fields.hpp"
 #include "sim/object_util.hpp"
 #include "sim/protobuf.hpp"
 
@@ -360,13 +362,74 @@ Response Api::list(const Request& r, const Target& t, const ListFilter& filter) 
   body += "},\"items\":[";
   for (std::size_t i = 0; i < page->items.size(); ++i) {
     if (i) body += ',';
-    body += *page->items[i]->json;
+    append_list_item(body, *t.info, *page->items[i]->json);
   }
   body += "]}";
   return Response{200, "application/json", std::move(body)};
 }
 
 namespace {
+
+// Who a write of `r` records in managedFields.
+FieldManager field_manager(const Request& r, const std::string& subresource, FieldOperation operation) {
+  FieldManager who;
+  who.manager = manager_of(query_of(r, "fieldManager"), r.user_agent);
+  who.operation = operation;
+  who.subresource = subresource;
+  who.force = query_true(r, "force");
+  who.time = detail::now_rfc3339();
+  return who;
+}
+
+// A write to the status subresource records its fields on what the store keeps of it: the stored
+// object with the new status.
+void track_status(const ResourceInfo& info, const FieldManager& who, const Value& current, Value& next) {
+  Value kept = current;
+  if (const Value* status = next.find("status")) kept.set("status", *status);
+  track_update(info, who, current, kept);
+  if (const Value* managed = kept.at({"metadata", "managedFields"}))
+    detail::metadata_of(next).set("managedFields", *managed);
+}
+
+// A PATCH of one object: everything its mutation needs.
+struct PatchPlan {
+  const ResourceInfo& info;
+  const std::string& ns;
+  const std::string& name;
+  Subresource sub;
+  bool apply;               // application/apply-patch+yaml: a server-side apply
+  formats::PatchType type;  // the other patch types
+  const Value& patch;       // the parsed body
+  const FieldManager& who;  // who the write is recorded for
+  const WriteContext& context;
+};
+
+// The object `plan` makes of `current`: patched (or applied, managedFields and conflicts
+// included), checked and admitted as an update.
+ApiResult<Value> patch_object(const PatchPlan& plan, const Value& current) {
+  ApiResult<Value> next = Value();
+  if (plan.apply) {
+    next = apply_config(plan.info, plan.who, current, plan.patch);
+    if (!next) return next;
+  } else {
+    auto result = formats::apply_patch(plan.type, current, plan.patch);
+    if (!result && plan.type == formats::PatchType::json)
+      // The real server words every failed JSON patch operation the same, without the cause.
+      return tl::unexpected(ApiError{
+          422, "Invalid", "the server rejected our request due to an error in our request", Value::object()});
+    if (!result) return tl::unexpected(err_bad_request(result.error().message));
+    next = std::move(*result);
+  }
+  if (auto ok = check_name(*next, plan.info, plan.ns, plan.name); !ok) return tl::unexpected(ok.error());
+  if (plan.sub == Subresource::main) {
+    // an apply's fields are recorded by apply_config, an update's by admit_update
+    if (auto ok = admit_update(plan.info, current, *next, plan.context); !ok)
+      return tl::unexpected(ok.error());
+  } else if (!plan.apply) {
+    track_status(plan.info, plan.who, current, *next);
+  }
+  return next;
+}
 
 // What the write pipeline needs from the request: fieldValidation, dryRun, where warnings go.
 WriteContext write_context(const Request& r, Store& store, std::vector<std::string>& warnings) {
@@ -389,10 +452,13 @@ ApiResult<Value> decode_object(const Request& r, const ResourceInfo& info, const
 
 }  // namespace
 
-ApiResult<Response> Api::create(const Request& r, const Target& t, Value object) {
+ApiResult<Response> Api::create(const Request& r, const Target& t, Value object, const Value* applied) {
   const std::string ns = t.info->namespaced ? t.ns : "";
   std::vector<std::string> warnings;
   WriteContext context = write_context(r, m_store, warnings);
+  FieldManager who = field_manager(r, "", applied ? FieldOperation::apply : FieldOperation::update);
+  who.applied = applied;
+  context.fields = &who;
   if (t.info->group.empty() && t.info->resource == "pods") context.limit_ranges = limit_ranges(m_store, ns);
   std::optional<Value> schema = crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
@@ -420,12 +486,15 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   WriteContext context = write_context(r, m_store, warnings);
   std::optional<Value> schema = r.method == "POST" ? std::nullopt : crd_schema(m_store, *t.info);
   if (schema) context.crd_schema = &*schema;
+  const bool apply = r.method == "PATCH" && r.content_type == "application/apply-patch+yaml";
   if (r.method == "POST") {
     if (!t.sub.empty()) return tl::unexpected(err_method_not_allowed());
     auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
     return create(r, t, std::move(*object));
   }
+  FieldManager who = field_manager(r, t.sub, apply ? FieldOperation::apply : FieldOperation::update);
+  if (!apply) context.fields = &who;
   if (r.method == "PUT") {
     auto object = decode_object(r, *t.info, t.ns);
     if (!object) return tl::unexpected(object.error());
@@ -439,9 +508,12 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
           if (auto ok = check_uid_precondition(*object, current, *t.info, ns, t.name); !ok)
             return tl::unexpected(ok.error());
           Value next = *object;
-          if (sub == Subresource::main)
+          if (sub == Subresource::main) {
             if (auto ok = admit_update(*t.info, current, next, context); !ok)
               return tl::unexpected(ok.error());
+          } else {
+            track_status(*t.info, who, current, next);
+          }
           return next;
         },
         dry);
@@ -451,7 +523,6 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
     return response;
   }
   // PATCH
-  bool apply = r.content_type == "application/apply-patch+yaml";
   auto type = apply ? std::optional(formats::PatchType::merge) : patch_type(r.content_type);
   if (!type || (t.info->custom && *type == formats::PatchType::strategic)) {
     std::string accepted =
@@ -463,26 +534,16 @@ ApiResult<Response> Api::write(const Request& r, const Target& t) {
   }
   auto patch = apply ? formats::parse_yaml(r.body) : formats::parse_json(r.body);
   if (!patch) return tl::unexpected(err_bad_request("error decoding patch: " + patch.error().message));
-  auto mutate = [&](const Value& current) -> ApiResult<Value> {
-    auto result = formats::apply_patch(*type, current, *patch);
-    if (!result) {
-      if (*type == formats::PatchType::json)
-        // The real server words every failed JSON patch operation the same, without the cause.
-        return tl::unexpected(ApiError{422, "Invalid",
-                                       "the server rejected our request due to an error in our request",
-                                       Value::object()});
-      return tl::unexpected(err_bad_request(result.error().message));
-    }
-    if (auto ok = check_name(*result, *t.info, ns, t.name); !ok) return tl::unexpected(ok.error());
-    if (sub == Subresource::main)
-      if (auto ok = admit_update(*t.info, current, *result, context); !ok) return tl::unexpected(ok.error());
-    return std::move(*result);
-  };
+  if (apply && query_of(r, "fieldManager").empty())
+    return tl::unexpected(err_invalid("PatchOptions.meta.k8s.io", "", "fieldManager",
+                                      "Required value: is required for apply patch", "FieldValueRequired"));
+  const PatchPlan plan{*t.info, ns, t.name, sub, apply, *type, *patch, who, context};
+  auto mutate = [&plan](const Value& current) { return patch_object(plan, current); };
   auto e = m_store.modify(*t.info, ns, t.name, sub, mutate, dry);
   if (!e && apply && e.error().code == 404) {
     Value object = *patch;
     if (auto ok = check_kind(object, *t.info); !ok) return tl::unexpected(ok.error());
-    return create(r, t, std::move(object));
+    return create(r, t, std::move(object), &*patch);
   }
   if (!e) return tl::unexpected(e.error());
   Response response = entry_response(200, **e);

@@ -21,6 +21,7 @@ struct Request {
   std::map<std::string, std::string> query;  // percent-decoded
   std::string content_type;                  // media type without parameters, lower case
   std::string accept;                        // the Accept header as sent
+  std::string user_agent;                    // the User-Agent header (names the field manager)
   std::string body;
 };
 
@@ -83,7 +84,9 @@ class Api {
   Response handle_snapshot(const Request& request);
   Response list(const Request& request, const Target& target, const ListFilter& filter);
   ApiResult<Response> write(const Request& request, const Target& target);
-  ApiResult<Response> create(const Request& request, const Target& target, formats::Value object);
+  // `applied`: the configuration of a server-side apply that creates the object.
+  ApiResult<Response> create(const Request& request, const Target& target, formats::Value object,
+                             const formats::Value* applied = nullptr);
   ApiResult<Response> remove(const Request& request, const Target& target);
   // GET, PUT and PATCH of .../scale (autoscaling/v1 Scale) of the built-in scalable resources.
   ApiResult<Response> scale(const Request& request, const Target& target);

@@ -82,6 +82,7 @@ Request to_request(boost::beast::http::request<boost::beast::http::string_body>&
   std::transform(r.content_type.begin(), r.content_type.end(), r.content_type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   r.accept = std::string(request[boost::beast::http::field::accept]);
+  r.user_agent = std::string(request[boost::beast::http::field::user_agent]);
   r.body = std::move(request.body());
   return r;
 }

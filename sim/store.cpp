@@ -12,6 +12,21 @@ using formats::Value;
 
 namespace {
 
+// kind and apiVersion first, as the real server serializes objects: a LIST of a built-in resource
+// then drops them from its items by skipping a known prefix (Api::list).
+void put_type_first(Value& object) {
+  if (!object.is_object()) return;
+  formats::Object& members = object.as_object();
+  std::size_t front = 0;
+  for (std::string_view key : {"kind", "apiVersion"}) {
+    auto it = std::find_if(members.begin() + static_cast<std::ptrdiff_t>(front), members.end(),
+                           [&](const formats::Member& m) { return m.key == key; });
+    if (it == members.end()) continue;
+    std::rotate(members.begin() + static_cast<std::ptrdiff_t>(front), it, it + 1);
+    ++front;
+  }
+}
+
 // Paginated lists keep this many snapshots; an older continue token is answered 410 Expired.
 constexpr std::size_t k_max_snapshots = 32;
 
@@ -307,6 +322,7 @@ Store::Prepared Store::prepare(Value& object) {
   constexpr std::size_t k_scratch_kept = std::size_t{1024} * 1024;  // a larger buffer is freed after use
   thread_local std::string scratch;
   detail::metadata_of(object).set("resourceVersion", "");
+  put_type_first(object);
   Prepared p;
   p.entry = make_entry(object);
   scratch.clear();

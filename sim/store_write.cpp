@@ -183,6 +183,9 @@ ApiResult<EntryPtr> Store::modify_locked(Storage& s, const EntryPtr& current, Su
   Value result = sub == Subresource::status ? *cur : *next;
   if (sub == Subresource::status) {
     if (const Value* st = next->find("status")) result.set("status", *st);
+    // managedFields record the status write too (Api tracks them on `next`)
+    if (const Value* managed = next->at({"metadata", "managedFields"}))
+      detail::metadata_of(result).set("managedFields", *managed);
   } else if (info.has_status && sub == Subresource::main) {
     if (const Value* st = cur->find("status")) {
       result.set("status", *st);

@@ -356,6 +356,7 @@ bool uses_generation(const ResourceInfo& info) {
   // Resources whose registry strategy sets metadata.generation (checked on kube-apiserver 1.32).
   static const std::set<std::string, std::less<>> with_generation = {
       "/replicationcontrollers",
+      "/podtemplates",
       "apps/deployments",
       "apps/replicasets",
       "apps/statefulsets",
