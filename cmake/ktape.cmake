@@ -26,3 +26,17 @@ function(ktape_test folder)
   add_test(NAME ${folder} COMMAND ${folder}_tests --no-intro=true)
   set_tests_properties(${folder} PROPERTIES TIMEOUT 1200 ENVIRONMENT "KTAPE_HOME=${CMAKE_BINARY_DIR}/ktape-home")
 endfunction()
+
+# Compiles the JSON file JSON (a path in the folder's source) into TARGET as a string literal, so
+# that nothing outside the checkout is read at run time: TEMPLATE (a .cpp.in beside it) is
+# configured with VARIABLE set to the file's text; editing either file reconfigures.
+function(ktape_embed_json target json template variable)
+  set(json ${CMAKE_CURRENT_SOURCE_DIR}/${json})
+  set(template ${CMAKE_CURRENT_SOURCE_DIR}/${template})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${json} ${template})
+  file(READ ${json} text)
+  string(STRIP "${text}" ${variable})
+  get_filename_component(name ${template} NAME_WLE)
+  configure_file(${template} ${CMAKE_CURRENT_BINARY_DIR}/${name} @ONLY)
+  target_sources(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/${name})
+endfunction()

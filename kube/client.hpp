@@ -120,7 +120,8 @@ class Client {
   // POST; the namespace is the argument's (the object's own metadata.namespace is not read).
   Result<formats::Value> create(const ApiResource& resource, std::string_view namespace_name,
                                 const formats::Value& object, Answer answer = Answer::object);
-  // POST to a subresource of the object `name`: pods/NAME/binding, pods/NAME/eviction.
+  // POST to a subresource of the object `name`: pods/NAME/binding, pods/NAME/eviction (both
+  // empty: to the collection, as create).
   Result<formats::Value> create_subresource(const ApiResource& resource, std::string_view namespace_name,
                                             std::string_view name, std::string_view subresource,
                                             const formats::Value& object, Answer answer = Answer::object);

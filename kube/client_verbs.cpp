@@ -77,13 +77,7 @@ Result<Value> Client::get(const ApiResource& resource, std::string_view namespac
 
 Result<Value> Client::create(const ApiResource& resource, std::string_view namespace_name,
                              const Value& object, Answer answer) {
-  if (auto ok = check_namespace(resource, namespace_name, "create"); !ok) return fail(ok.error());
-  Call call;
-  call.method = "POST";
-  call.path = resource_path(resource, namespace_name);
-  call.body = formats::to_json(object);
-  call.content_type = "application/json";
-  return m_impl->send_json(call, answer);
+  return create_subresource(resource, namespace_name, {}, {}, object, answer);
 }
 
 Result<Value> Client::create_subresource(const ApiResource& resource, std::string_view namespace_name,
