@@ -254,7 +254,9 @@ bool added_into(const Value* before, const Value& after, const FieldType& type, 
     for (const Value& item : after.as_array()) {
       std::string pe = element_of(item, type);
       const bool fresh = !pe.empty() && !out.find(pe);  // a duplicate key counts once
-      if (fresh) child(find_item(b_items, pe), item, it, std::move(pe));
+      if (!fresh) continue;
+      const Value* previous = find_item(b_items, pe);  // before `pe` is moved: arguments are unsequenced
+      child(previous, item, it, std::move(pe));
     }
   }
   if (members.size() == 1 && !before) members.clear();  // only "." : a member without children
