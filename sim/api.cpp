@@ -50,10 +50,6 @@ bool query_true(const Request& r, const std::string& key) {
   return v == "true" || v == "1";
 }
 
-Response json_response(unsigned status, const Value& v) {
-  return Response{status, "application/json", formats::to_json(v)};
-}
-
 Response entry_response(unsigned status, const Entry& e) {
   return Response{status, "application/json", e.json};
 }
@@ -218,6 +214,10 @@ ApiResult<Propagation> propagation_of(const Request& r) {
 }
 
 }  // namespace
+
+Response json_response(unsigned status, const Value& v) {
+  return Response{status, "application/json", formats::to_json(v)};
+}
 
 Response error_response(const ApiError& error) {
   return Response{static_cast<unsigned>(error.code), "application/json",

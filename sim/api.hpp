@@ -102,5 +102,7 @@ class Api {
 
 // A Response carrying `error` as a metav1.Status.
 Response error_response(const ApiError& error);
+// A Response carrying `v` as JSON with `status`.
+Response json_response(unsigned status, const formats::Value& v);
 
 }  // namespace ktape::sim

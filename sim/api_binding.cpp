@@ -11,10 +11,6 @@ using formats::Value;
 
 namespace {
 
-Response json_answer(unsigned status, const Value& v) {
-  return Response{status, "application/json", formats::to_json(v)};
-}
-
 ApiResult<Value> binding_body(const Request& r) {
   if (!r.content_type.empty() && r.content_type != "application/json")
     return tl::unexpected(err_unsupported_media());
@@ -108,7 +104,7 @@ ApiResult<Response> Api::bind(const Request& r, const ResourceInfo& pods, const 
   status.set("metadata", Value::object());
   status.set("status", "Success");
   status.set("code", 201);
-  return json_answer(201, status);
+  return json_response(201, status);
 }
 
 }  // namespace ktape::sim
