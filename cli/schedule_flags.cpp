@@ -16,13 +16,19 @@ std::optional<store::RetentionPolicy> policy_of(const ScheduleFlags& f, std::str
   p.keep_daily = f.keep_daily;
   p.keep_weekly = f.keep_weekly;
   p.keep_monthly = f.keep_monthly;
-  if (!f.older_than.empty() && !(p.older_than = parse_age(f.older_than))) {
-    problem = "--older-than \"" + f.older_than + "\" is not an age (try 30d, 2w, 12h)";
-    return std::nullopt;
+  if (!f.older_than.empty()) {
+    p.older_than = parse_age(f.older_than);
+    if (!p.older_than) {
+      problem = "--older-than \"" + f.older_than + "\" is not an age (try 30d, 2w, 12h)";
+      return std::nullopt;
+    }
   }
-  if (!f.max_size.empty() && !(p.max_size = parse_size(f.max_size))) {
-    problem = "--max-size \"" + f.max_size + "\" is not a size (try 500M, 10G)";
-    return std::nullopt;
+  if (!f.max_size.empty()) {
+    p.max_size = parse_size(f.max_size);
+    if (!p.max_size) {
+      problem = "--max-size \"" + f.max_size + "\" is not a size (try 500M, 10G)";
+      return std::nullopt;
+    }
   }
   return p;
 }

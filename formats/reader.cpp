@@ -293,7 +293,8 @@ void DocumentReader::Impl::read_ahead() {
   if (cut_now.size() >= k_parallel_from && std::thread::hardware_concurrency() > 1) {
     try {
       second = std::async(std::launch::async, parse, half, cut_now.size());
-    } catch (const std::system_error&) {  // no thread to be had: parse it all here
+    } catch (const std::system_error&) {
+      second = {};  // no thread to be had: parse it all here
     }
   }
   parse(0, second.valid() ? half : cut_now.size());

@@ -1,6 +1,7 @@
 #include "recorder/recorder.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -38,8 +39,12 @@ struct Running {
 // watch event): KTAPE_RECORD_WORKERS, else one per core up to 4 where there are two or more (the
 // watch thread only splits lines: the workers decode, diff and render).
 unsigned watch_workers() {
-  if (const char* v = std::getenv("KTAPE_RECORD_WORKERS"); v && *v)
-    return static_cast<unsigned>(std::atoi(v));
+  if (const char* v = std::getenv("KTAPE_RECORD_WORKERS"); v && *v) {
+    std::string_view text(v);
+    unsigned n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size()) return n;  // else the default below
+  }
   unsigned cores = std::thread::hardware_concurrency();
   return cores >= 2 ? std::min(cores, 4u) : 0;
 }

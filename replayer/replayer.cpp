@@ -27,7 +27,7 @@ std::optional<formats::RecordingEntry> read_snapshot(Run& run, formats::Recordin
       return std::nullopt;
     }
     if (!*entry) return std::nullopt;
-    if ((*entry)->kind == formats::RecordingEntry::Kind::event) return std::move(**entry);
+    if ((*entry)->kind == formats::RecordingEntry::Kind::event) return std::move(*entry);
     objects.push_back(std::move((*entry)->object));
   }
 }

@@ -130,6 +130,7 @@ void parallel_for(std::size_t count, int concurrency, const std::function<void(s
   std::size_t threads = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(concurrency, 1)));
   if (threads <= 1) return work();
   std::vector<std::jthread> pool;
+  pool.reserve(threads);
   for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
 }
 

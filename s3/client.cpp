@@ -195,6 +195,8 @@ struct Client::Impl {
     }
     if (request.has_body) {
       curl_easy_setopt(curl, CURLOPT_POST, 1L);
+      // The size is the next option: the body need not end in a NUL.
+      // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage)
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }

@@ -10,7 +10,7 @@ packages=(
   libbenchmark-dev
   libsodium-dev  # formats/age*.cpp: age encryption of recordings
   age  # the real age command: the interop tests of formats/age
-  clang-tidy  # scripts/tidy.sh: the checks of .clang-tidy, run by CI
+  clang-tidy-22  # scripts/tidy.sh: the checks of .clang-tidy, run by CI (22 skips system headers)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes of clang
   nghttp2-server  # nghttpd: the HTTP/2 server kube/'s multiplexing test runs against
   chromium  # headless: the store test loads the page of `ktape show --html` and screenshots it

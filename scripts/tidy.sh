@@ -11,7 +11,9 @@ build=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
 product_folders=(cli etcd formats fuzz kube ops ownerref recorder replayer restore s3 schedule sim store workload)
 
-tidy=$(command -v clang-tidy-14 || command -v clang-tidy || true)
+# clang-tidy 22 (Debian 12's bookworm-security) skips system headers: a third of 14's time. An older
+# one runs the same checks, slower (and may not know some of the names .clang-tidy turns off).
+tidy=$(command -v clang-tidy-22 || command -v clang-tidy || true)
 if [ -z "$tidy" ]; then
   echo "tidy: clang-tidy is not installed (scripts/install-deps.sh installs it)" >&2
   exit 2
@@ -31,10 +33,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 start=$(date +%s)
 # One clang-tidy per file, $jobs at once; each writes its findings to its own log. The compile
-# commands are GCC's: clang is told to pass over the GCC-only warning options among them.
+# commands are GCC's: clang is told to pass over the GCC-only warning options among them, and over
+# deprecations (clang 22 flags libstdc++ 12's own std::stable_sort; GCC's build still errs on ours).
 printf '%s\n' "${files[@]}" | xargs -P "$jobs" -I{} sh -c '
   log="$2/$(printf %s "$1" | tr / _).log"
-  "$3" -p "$4" --quiet --extra-arg=-Wno-unknown-warning-option "$1" >"$log" 2>&1 || echo "$1" >>"$2/failed"
+  "$3" -p "$4" --quiet --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-deprecated-declarations "$1" >"$log" 2>&1 || echo "$1" >>"$2/failed"
 ' _ {} "$out" "$tidy" "$build"
 
 if [ -f "$out/failed" ]; then

@@ -28,6 +28,13 @@ struct Api::Target {
 
 namespace {
 
+// A query parameter's number; 0 (no limit, no timeout) when it is empty or not a number.
+std::int64_t number_or_zero(std::string_view text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && end == text.data() + text.size() ? n : 0;
+}
+
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -292,7 +299,7 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
         from = n;
       }
       if (std::string ts = query_of(r, "timeoutSeconds"); !ts.empty())
-        plan.timeout = std::chrono::seconds(std::atoll(ts.c_str()));
+        plan.timeout = std::chrono::seconds(number_or_zero(ts));
       auto start = m_store.start_watch(*t.info, filter, from);
       // As the real server: the stream opens (200) and carries one ERROR event, then ends.
       if (!start && start.error().code == 410)
@@ -341,7 +348,8 @@ std::variant<Response, WatchPlan> Api::handle_resource(const Request& r, const T
 }
 
 Response Api::list(const Request& r, const Target& t, const ListFilter& filter) {
-  std::size_t limit = static_cast<std::size_t>(std::atoll(query_of(r, "limit").c_str()));
+  std::size_t limit =
+      static_cast<std::size_t>(std::max<std::int64_t>(number_or_zero(query_of(r, "limit")), 0));
   auto page = m_store.list(*t.info, filter, limit, query_of(r, "continue"));
   if (!page) return error_response(page.error());
   std::string rv = std::to_string(page->rv);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <thread>
 
@@ -52,7 +53,9 @@ std::vector<std::string> serve_arguments(const std::string& name, const CreateOp
 
 pid_t read_pid(const fs::path& dir) {
   auto text = read_text_file(dir / "pid");
-  return text ? static_cast<pid_t>(std::atol(text->c_str())) : 0;
+  pid_t pid = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), pid);  // "" or junk: 0
+  return pid;
 }
 
 std::optional<ClusterState> read_state(const fs::path& dir) {

@@ -173,7 +173,7 @@ std::optional<std::string> check_qualified_name(std::string_view key) {
     if (prefix.empty()) return std::string("prefix part must be non-empty");
     if (auto bad = check_dns1123_subdomain(prefix)) {
       // check_dns1123_subdomain words a whole cause; the prefix message keeps its detail only.
-      std::string text = *bad;
+      const std::string& text = *bad;
       std::size_t colon = text.find(": ");
       return "prefix part " + (colon == std::string::npos ? text : text.substr(colon + 2));
     }

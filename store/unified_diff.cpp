@@ -61,6 +61,7 @@ std::vector<Op> line_ops(const std::vector<std::string_view>& a, const std::vect
   while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail] == b[b.size() - 1 - tail])
     ++tail;
   std::vector<Op> ops;
+  ops.reserve(a.size() + b.size() - head - tail);
   for (std::size_t i = 0; i < head; ++i) ops.push_back({' ', i, i});
   middle_ops(a, b, head, a.size() - tail, b.size() - tail, ops);
   for (std::size_t k = tail; k > 0; --k) ops.push_back({' ', a.size() - k, b.size() - k});
