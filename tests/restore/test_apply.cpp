@@ -52,17 +52,6 @@ const Value* apply_entry(const Value& object, std::string_view manager, std::str
   return nullptr;
 }
 
-// A client of the same target that the server records as another field manager (its User-Agent).
-std::unique_ptr<kube::Client> client_named(SimTarget& t, const std::string& agent) {
-  kube::RestConfig config;
-  config.server = t.server->url();
-  kube::ClientOptions options;
-  options.user_agent = agent;
-  auto made = kube::Client::create(config, options);
-  REQUIRE(made);
-  return std::move(*made);
-}
-
 Value parsed(const std::string& json) {
   auto v = formats::parse_json(json);
   REQUIRE(v);
@@ -107,7 +96,7 @@ TEST_CASE("--update apply leaves a field only another manager owns; put overwrit
   Files files;
   t.create("namespaces", namespace_json("demo"));
   t.create("configmaps", configmap_json("demo", "a", "", R"({"x":"3"})", R"({"app":"a"})"));
-  auto kubectl = client_named(t, "kubectl-label/v1.32.0 (linux/amd64)");
+  auto kubectl = t.client_as("kubectl-label/v1.32.0 (linux/amd64)");
   REQUIRE(kubectl->patch(t.resource("configmaps"), "demo", "a", formats::PatchType::merge,
                          parsed(R"({"metadata":{"labels":{"extra":"yes"}},"data":{"x":"7"}})")));
   auto options = apply_options(files.write("rec.yaml", labelled_recording()));
