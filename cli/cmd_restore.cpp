@@ -113,8 +113,8 @@ int finish(const RestoreFlags& f, const restore::Plan& plan, const replayer::Sum
                after->writes(), f.output == "json" ? "" : restore::format_plan(*after).c_str());
   if (f.update == "apply" && after->count(restore::Action::update) > 0)
     std::fprintf(stderr,
-                 "verify: --update apply leaves fields that other field managers own and the state lacks; "
-                 "--update put overwrites them\n");
+                 "verify: --update apply leaves fields that only other field managers own and the state "
+                 "lacks (running it again will not remove them); --update put overwrites them\n");
   return 1;
 }
 

@@ -7,6 +7,7 @@
 #include "ownerref/relinker.hpp"
 #include "replayer/applier.hpp"
 #include "replayer/objects.hpp"
+#include "restore/adopt.hpp"
 #include "restore/restore.hpp"
 
 namespace ktape::restore {
@@ -107,11 +108,23 @@ class Writer {
     if (!body) return failed(step, "apply", body.error());
     const bool status_apart = step.resource.has_subresource("status");
     if (status_apart) body->erase("status");
+    adopt_own_updates(step);
     const kube::ApplyOptions forced{std::string(k_field_manager), true, ""};
     auto applied = m_client.apply(step.resource, step.namespace_name, *body, forced, kube::Answer::none);
     if (!applied) return failed(step, "apply", applied.error());
     if (m_options.status == replayer::StatusMode::keep && status_apart) apply_status(step);
     m_summary.count(counted(step), Outcome::patched);
+  }
+
+  // ktape's earlier POST or PUT becomes part of its applied configuration (restore/adopt.hpp).
+  // When the object changed since the plan read it, the test in the patch fails and the apply goes
+  // on without it: the final verify reports whatever that leaves.
+  void adopt_own_updates(const Step& step) {
+    if (step.live_fields.is_null()) return;
+    auto patch = adoption_patch(step.live_fields, k_field_manager, step.live_version);
+    if (patch)
+      (void)m_client.patch(step.resource, step.namespace_name, step.name, formats::PatchType::json, *patch,
+                           {}, kube::Answer::none);
   }
 
   // The recorded status as ktape's configuration of the /status subresource.

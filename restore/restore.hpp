@@ -35,9 +35,11 @@ enum class UpdateMethod {
   put,
   // Server-side apply as field manager k_field_manager with force=true: a restore is authoritative
   // over the fields it restores, so it takes them from whichever manager owns them. No
-  // resourceVersion precondition, hence no conflict retries. Fields an earlier ktape apply set
-  // that the state lacks are removed; fields only other managers own that the state lacks (a label
-  // kubectl added) stay, and the final verify reports them: `put` overwrites those.
+  // resourceVersion precondition, hence no conflict retries. Fields ktape set before (by an apply,
+  // or by a create or PUT, whose Update entry is first adopted into its Apply entry:
+  // restore/adopt.hpp) that the state lacks are removed; fields only other managers own that the
+  // state lacks (a label kubectl added) stay, and the final verify reports them: `put` overwrites
+  // those.
   apply,
 };
 // The field manager of restore's server-side applies (their managedFields entries, operation Apply).
@@ -84,8 +86,12 @@ struct Step {
   formats::Value desired;           // create/update: the recorded object, as recorded; else null
   std::string live_version;         // update: the target's resourceVersion when planned
   std::string live_uid;             // update/delete: the target's UID (a delete's precondition)
-  int layer = 0;                    // steps of one layer are applied together, layers in order
-  std::string label() const;        // "apps/v1 Deployment shop/web"
+  // update with --update apply: the target's metadata.managedFields when they hold a
+  // k_field_manager Update entry (restore created or PUT the object), adopted before the apply
+  // (restore/adopt.hpp); else null.
+  formats::Value live_fields;
+  int layer = 0;              // steps of one layer are applied together, layers in order
+  std::string label() const;  // "apps/v1 Deployment shop/web"
 };
 
 struct Plan {

@@ -128,9 +128,18 @@ TEST_CASE("real: restore rolls a namespace back to a recorded moment with the re
   // The same rollback as ktape's forced server-side applies: the image and replicas are taken
   // back from kubectl's managers while the real Deployment controller runs. (nginx:1.26 again: a
   // third revision would leave the rollout stuck, as no kubelet makes any pod available.)
+  // cfg gets a key by ktape's own PUT (a restore of a later export that has it): ktape's Update
+  // entry is adopted into its Apply entry first, so the apply removes the key the state lacks.
+  k(R"(-n shop patch configmap cfg -p '{"data":{"extra":"1"}}')");
+  std::string later = (home.path / "later.yaml").string();
+  REQUIRE(home.ktape("export --path " + later + " --kubeconfig " + kc).code == 0);
+  k(R"(-n shop patch configmap cfg -p '{"data":{"extra":"2","mode":"green"}}')");
+  auto put =
+      home.ktape("restore --path " + later + " --kubeconfig " + kc + " -n shop --resource configmaps --yes");
+  REQUIRE_MESSAGE(put.code == 0, put.err);
+  REQUIRE(k("-n shop get configmap cfg -o jsonpath={.data.extra}") == "1");
   k("-n shop set image deployment/web nginx=nginx:1.26");
   k("-n shop scale deployment/web --replicas=5");
-  k(R"(-n shop patch configmap cfg -p '{"data":{"mode":"green"}}')");
   auto applied = home.ktape(restore + " --update apply --yes");
   INFO(applied.out, applied.err);
   CHECK(applied.code == 0);
@@ -139,6 +148,10 @@ TEST_CASE("real: restore rolls a namespace back to a recorded moment with the re
         "nginx:1.25");
   CHECK(k("-n shop get deployment web -o jsonpath={.spec.replicas}") == "2");
   CHECK(k("-n shop get configmap cfg -o jsonpath={.data.mode}") == "blue");
+  CHECK(k("-n shop get configmap cfg -o jsonpath={.data.extra}").empty());
+  CHECK(
+      k(R"(-n shop get configmap cfg -o 'jsonpath={.metadata.managedFields[?(@.manager=="ktape")].operation}')") ==
+      "Apply");
   CHECK(
       k(R"(-n shop get deployment web -o 'jsonpath={.metadata.managedFields[?(@.manager=="ktape")].operation}')")
           .find("Apply") != std::string::npos);

@@ -1,6 +1,7 @@
 // restore with --update apply (UpdateMethod::apply) against the simulated cluster, which keeps
 // managedFields as a real apiserver does: updates reach the recorded state as ktape's forced
-// server-side applies, a field ktape applied before and the state lacks is removed, a field only
+// server-side applies, a field ktape applied, created or PUT before and the state lacks is
+// removed (adopt.hpp's patch on its own Update entry), a field only
 // another manager owns stays (the final verify reports it; put overwrites it), and the recorded
 // status goes through /status.
 #include <doctest/doctest.h>
@@ -89,6 +90,37 @@ TEST_CASE("--update apply reaches the state as ktape's applies and removes what 
   CHECK(data_of(*a, "x") == "3");
   CHECK(a->at({"metadata", "labels", "tier"}) == nullptr);
   CHECK(a->string_at({"metadata", "labels", "app"}) == "a");
+}
+
+TEST_CASE("--update apply removes what ktape created or PUT before and the state lacks") {
+  SimTarget t;
+  Files files;
+  t.create("namespaces", namespace_json("demo"));
+  auto options = apply_options(files.write("rec.yaml", labelled_recording()));
+  options.at_ns = 1500 * 1'000'000;
+  SUBCASE("created by the restore") {}
+  SUBCASE("created, then PUT by --update put") {
+    options.at_ns = 500 * 1'000'000;  // x=1, no label: created
+    options.update = UpdateMethod::put;
+    REQUIRE(restore_into(t, options).after.writes() == 0);
+    options.at_ns = 1500 * 1'000'000;  // x=2, labelled: PUT
+  }
+  REQUIRE(restore_into(t, options).after.writes() == 0);
+  auto a = t.get("configmaps", "demo", "a");
+  REQUIRE(a);
+  REQUIRE(a->string_at({"metadata", "labels", "tier"}) == "gold");
+  options.update = UpdateMethod::apply;
+  options.at_ns.reset();
+  auto r = restore_into(t, options);
+  CHECK(r.report.totals.patched == 1);
+  CHECK(r.after.writes() == 0);
+  a = t.get("configmaps", "demo", "a");
+  REQUIRE(a);
+  CHECK(a->at({"metadata", "labels", "tier"}) == nullptr);
+  CHECK(data_of(*a, "x") == "3");
+  REQUIRE(apply_entry(*a, k_field_manager) != nullptr);
+  for (const auto& e : a->at({"metadata", "managedFields"})->as_array())
+    CHECK_FALSE(e.string_at({"operation"}) == "Update");  // ktape's Update entry was adopted
 }
 
 TEST_CASE("--update apply leaves a field only another manager owns; put overwrites it") {
