@@ -76,10 +76,6 @@ struct DeleteOptions {
   std::string precondition_resource_version;  // "" = none
 };
 
-// How much of a write's answer the caller reads. On small objects, turning the whole answer into a
-// Value costs about as much as the rest of the request; a caller that needs only the new UID or
-// resourceVersion asks for identity, one that needs nothing (a status write) for none. Errors
-// are read whole either way. When an answer has no metadata object, it is read whole.
 // A server-side apply (PATCH application/apply-patch+yaml): the configuration names the fields its
 // manager owns; the server merges them, records them in metadata.managedFields under the manager
 // with operation Apply, and removes the fields this manager applied before and leaves out now
@@ -94,6 +90,10 @@ struct ApplyOptions {
   std::string subresource;  // "" (the object) or "status"
 };
 
+// How much of a write's answer the caller reads. On small objects, turning the whole answer into a
+// Value costs about as much as the rest of the request; a caller that needs only the new UID or
+// resourceVersion asks for identity, one that needs nothing (a status write) for none. Errors
+// are read whole either way. When an answer has no metadata object, it is read whole.
 enum class Answer {
   object,    // the whole object the server returned
   metadata,  // its apiVersion, kind and metadata (other fields may be left out)
