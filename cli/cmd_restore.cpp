@@ -32,6 +32,7 @@ struct RestoreFlags {
   std::string status = "drop";
   std::string owned = "skip";
   std::vector<std::string> ignore_fields;
+  std::string update = "put";
   int concurrency = 8;
   bool dry_run = false;
   bool yes = false;
@@ -66,6 +67,7 @@ std::optional<restore::RestoreOptions> options_of(const RestoreFlags& f) {
   o.status = f.status == "keep" ? replayer::StatusMode::keep : replayer::StatusMode::drop;
   o.owned = f.owned == "replay" ? replayer::OwnedObjects::replay : replayer::OwnedObjects::skip;
   o.ignore_fields = f.ignore_fields;
+  o.update = f.update == "apply" ? restore::UpdateMethod::apply : restore::UpdateMethod::put;
   o.concurrency = f.concurrency;
   o.force = f.force;
   return o;
@@ -109,6 +111,10 @@ int finish(const RestoreFlags& f, const restore::Plan& plan, const replayer::Sum
   }
   std::fprintf(stderr, "verify: %zu objects still differ (run the same command again to converge):\n%s",
                after->writes(), f.output == "json" ? "" : restore::format_plan(*after).c_str());
+  if (f.update == "apply" && after->count(restore::Action::update) > 0)
+    std::fprintf(stderr,
+                 "verify: --update apply leaves fields that only other field managers own and the state "
+                 "lacks (running it again will not remove them); --update put overwrites them\n");
   return 1;
 }
 
@@ -187,6 +193,11 @@ void add_restore(CLI::App& app) {
   cmd->add_option(
       "--ignore-field", f->ignore_fields,
       "Leave this field out of the comparison: spec.replicas or /metadata/annotations/a~1b (repeatable)");
+  cmd->add_option(
+         "--update", f->update,
+         "How updates write: put (default) replaces the object with the recorded one; apply is a "
+         "server-side apply (field manager ktape, forced) that leaves fields only other managers own")
+      ->check(CLI::IsMember({"put", "apply"}));
   cmd->add_option("--concurrency", f->concurrency, "Writes in flight at once")->check(CLI::Range(1, 256));
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan and the pre-flight, write nothing");
   cmd->add_flag("--yes,-y", f->yes, "Do not ask before writing (required without a terminal)");

@@ -76,6 +76,20 @@ struct DeleteOptions {
   std::string precondition_resource_version;  // "" = none
 };
 
+// A server-side apply (PATCH application/apply-patch+yaml): the configuration names the fields its
+// manager owns; the server merges them, records them in metadata.managedFields under the manager
+// with operation Apply, and removes the fields this manager applied before and leaves out now
+// (unless another manager owns them too). Separate from formats::PatchType, which describes the
+// patches a recording holds.
+struct ApplyOptions {
+  std::string field_manager;  // required: the manager the fields are recorded for ("ktape")
+  // false: a field another manager owns with another value is a 409 conflict Error whose message
+  // names each such field ("conflict with \"kubectl-edit\": .spec.replicas"); true: the apply
+  // takes those fields over (the server's force=true).
+  bool force = false;
+  std::string subresource;  // "" (the object) or "status"
+};
+
 // How much of a write's answer the caller reads. On small objects, turning the whole answer into a
 // Value costs about as much as the rest of the request; a caller that needs only the new UID or
 // resourceVersion asks for identity, one that needs nothing (a status write) for none. Errors
@@ -132,6 +146,13 @@ class Client {
   Result<formats::Value> patch(const ApiResource& resource, std::string_view namespace_name,
                                std::string_view name, formats::PatchType type, const formats::Value& patch,
                                std::string_view subresource = {}, Answer answer = Answer::object);
+  // Server-side apply of `config` (apiVersion, kind and metadata.name required; the namespace is the
+  // argument's) to the object metadata.name names; creates it when absent (on the object, not a
+  // subresource). An empty options.field_manager is an invalid Error, sent nothing. Conflicts are
+  // ErrorKind::conflict with reason "Conflict". The body is JSON, which is valid YAML.
+  Result<formats::Value> apply(const ApiResource& resource, std::string_view namespace_name,
+                               const formats::Value& config, const ApplyOptions& options,
+                               Answer answer = Answer::object);
   // DELETE; returns what the server answered (the object, or a Status).
   Result<formats::Value> remove(const ApiResource& resource, std::string_view namespace_name,
                                 std::string_view name, const DeleteOptions& options = {});

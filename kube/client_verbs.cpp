@@ -1,4 +1,4 @@
-// The resource verbs of kube::Client: get, create, update, patch, delete, list and watch.
+// The resource verbs of kube::Client: get, create, update, patch, apply, delete, list and watch.
 #include "formats/json.hpp"
 #include "kube/client.hpp"
 #include "kube/client_impl.hpp"
@@ -116,6 +116,26 @@ Result<Value> Client::patch(const ApiResource& resource, std::string_view namesp
   call.path = resource_path(resource, namespace_name, name, subresource);
   call.body = formats::to_json(patch);
   call.content_type = std::string(formats::content_type(type));
+  return m_impl->send_json(call, answer);
+}
+
+Result<Value> Client::apply(const ApiResource& resource, std::string_view namespace_name, const Value& config,
+                            const ApplyOptions& options, Answer answer) {
+  if (auto ok = check_namespace(resource, namespace_name, "apply"); !ok) return fail(ok.error());
+  std::string_view name = config.string_at({"metadata", "name"});
+  if (name.empty() || config.string_at({"apiVersion"}).empty() || config.string_at({"kind"}).empty())
+    return fail(ErrorKind::invalid, "apply " + resource.qualified_name() +
+                                        ": the configuration needs apiVersion, kind and metadata.name");
+  if (options.field_manager.empty())
+    return fail(ErrorKind::invalid, "apply " + resource.qualified_name() + " " + std::string(name) +
+                                        ": a server-side apply needs a field manager");
+  Call call;
+  call.method = "PATCH";
+  call.path = resource_path(resource, namespace_name, name, options.subresource);
+  add_query(call.path, "fieldManager", options.field_manager);
+  add_query(call.path, "force", options.force ? "true" : "false");
+  call.body = formats::to_json(config);
+  call.content_type = "application/apply-patch+yaml";
   return m_impl->send_json(call, answer);
 }
 

@@ -7,6 +7,7 @@
 
 #include "replayer/objects.hpp"
 #include "replayer/policy.hpp"
+#include "restore/adopt.hpp"
 #include "restore/compare.hpp"
 #include "restore/restore.hpp"
 #include "restore/sides.hpp"
@@ -96,6 +97,10 @@ struct Builder {
     if (current != nullptr) {
       step.live_version = std::string(current->string_at({"metadata", "resourceVersion"}));
       step.live_uid = std::string(ownerref::uid_of(*current));
+      const Value* managed = current->at({"metadata", "managedFields"});
+      if (step.action == Action::update && options.update == UpdateMethod::apply && managed != nullptr &&
+          has_update_entry(*managed, k_field_manager))
+        step.live_fields = *managed;
     }
     plan.steps.push_back(std::move(step));
   }

@@ -3,9 +3,10 @@
 // within a selection. The plan is the diff (store/diff.hpp's normalisation and comparison) of the
 // state at that time (store/state_at.hpp) against the live objects; applying it creates what is
 // missing through the replayer's Applier (owner UIDs re-linked, CRDs waited on, namespaces, CRDs
-// and owners first), PUTs what differs with the live resourceVersion (retried on conflict) and,
-// with prune, deletes what the state does not hold. Every step is recomputed from the live target
-// on each run, so an interrupted restore run again converges: it is idempotent by construction.
+// and owners first), updates what differs (a PUT with the live resourceVersion retried on conflict,
+// or a server-side apply: UpdateMethod) and, with prune, deletes what the state does not hold. Every step is
+// recomputed from the live target on each run, so an interrupted restore run again converges: it is
+// idempotent by construction.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -27,6 +28,23 @@
 
 namespace ktape::restore {
 
+// --update: how an UPDATE step writes the recorded object.
+enum class UpdateMethod {
+  // PUT of the whole object with the live resourceVersion, retried on conflict (the default): the
+  // object becomes the recorded one, fields nobody recorded included (they are dropped).
+  put,
+  // Server-side apply as field manager k_field_manager with force=true: a restore is authoritative
+  // over the fields it restores, so it takes them from whichever manager owns them. No
+  // resourceVersion precondition, hence no conflict retries. Fields ktape set before (by an apply,
+  // or by a create or PUT, whose Update entry is first adopted into its Apply entry:
+  // restore/adopt.hpp) that the state lacks are removed; fields only other managers own that the
+  // state lacks (a label kubectl added) stay, and the final verify reports them: `put` overwrites
+  // those.
+  apply,
+};
+// The field manager of restore's server-side applies (their managedFields entries, operation Apply).
+inline constexpr std::string_view k_field_manager = "ktape";
+
 struct RestoreOptions {
   std::string path;                   // the recording (any file formats/ reads)
   std::optional<std::int64_t> at_ns;  // --at: recorded time in ns from the start; nullopt = its end
@@ -44,9 +62,10 @@ struct RestoreOptions {
   // --ignore-field: more fields left out of the comparison ("spec.replicas" or a JSON pointer).
   // The Deployment revision annotation is always left out (the target's controller bumps it).
   std::vector<std::string> ignore_fields;
-  int concurrency = 8;                 // writes in flight at once (>= 1)
-  bool force = false;                  // --force: apply despite pre-flight problems
-  std::size_t max_errors_listed = 20;  // errors kept verbatim in the result
+  UpdateMethod update = UpdateMethod::put;  // --update put|apply
+  int concurrency = 8;                      // writes in flight at once (>= 1)
+  bool force = false;                       // --force: apply despite pre-flight problems
+  std::size_t max_errors_listed = 20;       // errors kept verbatim in the result
   // How often apply() reports its progress at most: 250 ms, four redraws a second as replay's and
   // record's lines; 0 reports after every write (tests).
   std::chrono::milliseconds progress_interval{250};
@@ -67,8 +86,12 @@ struct Step {
   formats::Value desired;           // create/update: the recorded object, as recorded; else null
   std::string live_version;         // update: the target's resourceVersion when planned
   std::string live_uid;             // update/delete: the target's UID (a delete's precondition)
-  int layer = 0;                    // steps of one layer are applied together, layers in order
-  std::string label() const;        // "apps/v1 Deployment shop/web"
+  // update with --update apply: the target's metadata.managedFields when they hold a
+  // k_field_manager Update entry (restore created or PUT the object), adopted before the apply
+  // (restore/adopt.hpp); else null.
+  formats::Value live_fields;
+  int layer = 0;              // steps of one layer are applied together, layers in order
+  std::string label() const;  // "apps/v1 Deployment shop/web"
 };
 
 struct Plan {
@@ -127,11 +150,12 @@ struct ApplyProgress {
 using ApplyProgressFn = std::function<void(const ApplyProgress&)>;
 
 // Applies `plan`'s writes (keeps are left alone): creates through replayer::Applier in layers
-// (namespaces, CRDs, then owners before children), updates as PUT with the live resourceVersion
-// retried on conflict, deletes in the background. Failures are counted and listed (the first
-// options.max_errors_listed), never thrown; `stop` is polled between objects. `progress`, when
-// set and the plan writes anything, is called at most every options.progress_interval as writes
-// finish, and once more at the end (done == total unless stopped).
+// (namespaces, CRDs, then owners before children), updates as options.update says (PUT with the
+// live resourceVersion retried on conflict, or a forced server-side apply; with --status keep the
+// recorded status goes through /status after either), deletes in the background. Failures are counted and
+// listed (the first options.max_errors_listed), never thrown; `stop` is polled between objects. `progress`,
+// when set and the plan writes anything, is called at most every options.progress_interval as writes finish,
+// and once more at the end (done == total unless stopped).
 replayer::SummaryReport apply(kube::Client& client, const RestoreOptions& options, const Plan& plan,
                               const std::atomic<bool>* stop = nullptr, const ApplyProgressFn& progress = {});
 

@@ -181,6 +181,18 @@ ApiError conflict_error(const std::vector<std::pair<const ManagedEntry*, FieldSe
   return ApiError{409, "Conflict", std::move(message), std::move(details)};
 }
 
+// structured-merge-diff's addBackOwnedItems: a node an Apply gives up ("." of a map a create or
+// update owned) whose descendants are still owned by someone (the new configuration included)
+// stays, and only its unowned descendants go: the map is not removed with the fields still in it.
+void spare_owned_parents(FieldSet& removed, const FieldSet& owned) {
+  for (auto& [pe, node] : removed.children) {
+    auto it = owned.children.find(pe);
+    if (it == owned.children.end()) continue;
+    if (node.member && !it->second.children.empty()) node.member = false;
+    spare_owned_parents(node, it->second);
+  }
+}
+
 }  // namespace
 
 std::string manager_of(std::string_view field_manager, std::string_view user_agent) {
@@ -273,7 +285,14 @@ ApiResult<Value> apply_config(const ResourceInfo& info, const FieldManager& who,
   for (const ManagedEntry& e : entries)
     if (!(e.manager == who.manager && e.operation == "Apply" && e.subresource == who.subresource))
       last.subtract(e.fields);
-  if (!last.empty()) remove_fields(*merged, last, type);
+  if (!last.empty()) {
+    FieldSet owned = applied;
+    for (const ManagedEntry& e : entries)
+      if (!(e.manager == who.manager && e.operation == "Apply" && e.subresource == who.subresource))
+        owned.unite(e.fields);
+    spare_owned_parents(last, owned);
+    remove_fields(*merged, last, type);
+  }
   FieldSet changed, removed;
   compare_fields(&live, &*merged, type, changed, removed);
   strip_ignored(changed, info, who.subresource);

@@ -58,6 +58,7 @@ TEST_CASE("bash completion: subcommands, flags and the values a flag's check enu
   CHECK(bash_complete(home, {"replay", "--on-existing", "re"}) == Words{"recreate"});
   CHECK(bash_complete(home, {"completion", ""}) == Words{"bash", "fish", "zsh"});
   CHECK(bash_complete(home, {"version", "-o", ""}) == Words{"json", "text"});
+  CHECK(bash_complete(home, {"restore", "--update", ""}) == Words{"apply", "put"});
   Words flags = bash_complete(home, {"record", "--sn"});
   CHECK(flags == Words{"--snapshot"});
   Words record_flags = bash_complete(home, {"record", "-"});

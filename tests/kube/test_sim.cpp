@@ -168,6 +168,82 @@ TEST_CASE("create, get, update, patch, status and delete against the simulated c
   CHECK(is_not_found(missing.error()));
 }
 
+namespace {
+
+// The managedFields entry of `manager` with `operation` ("Apply", "Update"); null when absent.
+const Value* managed_entry(const Value& object, const std::string& manager, const std::string& operation) {
+  const Value* entries = object.at({"metadata", "managedFields"});
+  if (entries == nullptr || !entries->is_array()) return nullptr;
+  for (const auto& e : entries->as_array())
+    if (e.string_at({"manager"}) == manager && e.string_at({"operation"}) == operation) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("server-side apply: managedFields for the manager, conflicts named, force takes over") {
+  Cluster cluster;
+  create_namespace(cluster, "demo");
+  auto cms = cluster.resource("configmaps");
+  ApplyOptions alice{"alice", false, ""};
+  auto created = cluster.client->apply(cms, "demo", config_map("web", "1"), alice);  // absent: created
+  REQUIRE_MESSAGE(created, created.error().message);
+  CHECK(created->string_at({"data", "k"}) == "1");
+  const Value* entry = managed_entry(*created, "alice", "Apply");
+  REQUIRE(entry != nullptr);
+  CHECK(formats::to_json(*entry->at({"fieldsV1"})).find("f:k") != std::string::npos);
+
+  ApplyOptions ktape_apply{"ktape-test", false, ""};
+  auto refused = cluster.client->apply(cms, "demo", config_map("web", "2"), ktape_apply);
+  REQUIRE(!refused);
+  CHECK(is_conflict(refused.error()));
+  CHECK(refused.error().http_status == 409);
+  CHECK(refused.error().message.find(R"(conflict with "alice")") != std::string::npos);
+  CHECK(refused.error().message.find(".data.k") != std::string::npos);
+  CHECK(refused.error().message.find("PATCH /api/v1/namespaces/demo/configmaps/web") != std::string::npos);
+  CHECK(cluster.client->get(cms, "demo", "web")->string_at({"data", "k"}) == "1");
+
+  ktape_apply.force = true;
+  auto forced = cluster.client->apply(cms, "demo", config_map("web", "2"), ktape_apply);
+  REQUIRE_MESSAGE(forced, forced.error().message);
+  CHECK(forced->string_at({"data", "k"}) == "2");
+  REQUIRE(managed_entry(*forced, "ktape-test", "Apply") != nullptr);
+  CHECK(managed_entry(*forced, "alice", "Apply") == nullptr);  // its only field was taken
+
+  SUBCASE("a field the manager applied before and leaves out now is removed") {
+    Value two = config_map("web", "2");
+    two["data"].set("extra", "e");
+    REQUIRE(cluster.client->apply(cms, "demo", two, ktape_apply));
+    auto dropped = cluster.client->apply(cms, "demo", config_map("web", "2"), ktape_apply);
+    REQUIRE(dropped);
+    CHECK(dropped->at({"data", "extra"}) == nullptr);
+  }
+  SUBCASE("the status subresource") {
+    auto pods = cluster.resource("pods");
+    auto pod = parse(
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+    REQUIRE(cluster.client->create(pods, "demo", pod));
+    Value status =
+        parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"status":{"phase":"Running"}})");
+    auto applied = cluster.client->apply(pods, "demo", status, ApplyOptions{"ktape-test", true, "status"});
+    REQUIRE_MESSAGE(applied, applied.error().message);
+    CHECK(applied->string_at({"status", "phase"}) == "Running");
+    const Value* status_entry = managed_entry(*applied, "ktape-test", "Apply");
+    REQUIRE(status_entry != nullptr);
+    CHECK(status_entry->string_at({"subresource"}) == "status");
+  }
+  SUBCASE("bad calls are refused before anything is sent") {
+    auto no_manager = cluster.client->apply(cms, "demo", config_map("web", "3"), ApplyOptions{});
+    REQUIRE(!no_manager);
+    CHECK(no_manager.error().kind == ErrorKind::invalid);
+    CHECK(no_manager.error().message.find("field manager") != std::string::npos);
+    auto no_kind = cluster.client->apply(cms, "demo", parse(R"({"metadata":{"name":"web"}})"), ktape_apply);
+    REQUIRE(!no_kind);
+    CHECK(no_kind.error().message.find("apiVersion, kind and metadata.name") != std::string::npos);
+    CHECK(cluster.client->get(cms, "demo", "web")->string_at({"data", "k"}) == "2");
+  }
+}
+
 TEST_CASE("LIST pages through the simulated cluster, then WATCH continues from its resourceVersion") {
   Cluster cluster;
   create_namespace(cluster, "demo");

@@ -67,6 +67,16 @@ void SimTarget::remove(const std::string& resource_name, const std::string& ns, 
   REQUIRE_MESSAGE(removed, removed.error().message);
 }
 
+std::unique_ptr<kube::Client> SimTarget::client_as(const std::string& user_agent) const {
+  kube::RestConfig config;
+  config.server = server->url();
+  kube::ClientOptions options;
+  options.user_agent = user_agent;
+  auto made = kube::Client::create(config, options);
+  REQUIRE(made);
+  return std::move(*made);
+}
+
 std::string data_of(const formats::Value& object, const std::string& key) {
   return std::string(object.string_at({"data", key}));
 }

@@ -33,6 +33,9 @@ struct SimTarget {
   void set_data(const std::string& ns, const std::string& name, const std::string& key,
                 const std::string& value);
   void remove(const std::string& resource, const std::string& ns, const std::string& name);
+  // Another client of the target, which the server records as field manager `user_agent` up to
+  // its first '/' ("kubectl-label/v1.32.0" writes as manager kubectl-label).
+  std::unique_ptr<kube::Client> client_as(const std::string& user_agent) const;
 };
 
 // A ConfigMap's data value ("" when absent).

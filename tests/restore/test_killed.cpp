@@ -1,6 +1,7 @@
 // The ktape binary, as a user runs it: killed with SIGKILL at several points of a restore, then run
 // again with the same arguments, it converges (the plan is recomputed from the target each time).
-// Also its refusals: no --yes without a terminal, --dry-run writes nothing, -o json.
+// Also its refusals: no --yes without a terminal, --dry-run writes nothing, -o json; and the exit
+// code and words of a --update apply that leaves another manager's field in place.
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -140,4 +141,42 @@ TEST_CASE("ktape restore asks before writing: refused without a terminal and wit
   auto done = run(args, files);
   CHECK(done.code == 0);
   CHECK(data_of(*t.get("configmaps", "default", "a"), "x") == "1");
+}
+
+TEST_CASE(
+    "ktape restore --update apply exits 1 when another manager's field remains, and says put overwrites it") {
+  SimTarget t;
+  Files files;
+  auto kubeconfig = kubeconfig_for(t, files);
+  auto path = files.write(
+      "rec.yaml", snapshot_doc(configmap_json("default", "a", "u-a", R"({"x":"1"})", R"({"app":"a"})")));
+  t.create("configmaps", configmap_json("default", "a", "", R"({"x":"9"})", R"({"app":"a"})"));
+  auto patch = formats::parse_json(R"({"metadata":{"labels":{"extra":"yes"}}})");
+  REQUIRE(patch);
+  REQUIRE(t.client_as("kubectl-label/v1.32.0")
+              ->patch(t.resource("configmaps"), "default", "a", formats::PatchType::merge, *patch));
+  std::vector<std::string> args = {"restore", "--kubeconfig", kubeconfig, "--path",
+                                   path,      "--yes",        "--update"};
+  auto bad = args;
+  bad.emplace_back("merge");
+  CHECK(run(bad, files).code == 2);
+  auto apply = args;
+  apply.emplace_back("apply");
+  auto applied = run(apply, files);
+  INFO(applied.out);
+  CHECK(applied.code == 1);
+  CHECK(applied.out.find("verify: 1 objects still differ") != std::string::npos);
+  CHECK(applied.out.find("UPDATE v1 ConfigMap default/a (metadata.labels)") != std::string::npos);
+  CHECK(applied.out.find("--update put overwrites them") != std::string::npos);
+  auto a = t.get("configmaps", "default", "a");
+  REQUIRE(a);
+  CHECK(data_of(*a, "x") == "1");
+  CHECK(a->string_at({"metadata", "labels", "extra"}) == "yes");
+  auto put = args;
+  put.emplace_back("put");
+  auto overwritten = run(put, files);
+  INFO(overwritten.out);
+  CHECK(overwritten.code == 0);
+  CHECK(overwritten.out.find("verify: the target equals the recorded state") != std::string::npos);
+  CHECK(t.get("configmaps", "default", "a")->at({"metadata", "labels", "extra"}) == nullptr);
 }

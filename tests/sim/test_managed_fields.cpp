@@ -129,6 +129,37 @@ TEST_CASE("server-side apply: fields left out are pruned unless co-owned; a no-o
                  "fieldManager: Required value: is required for apply patch"));
 }
 
+TEST_CASE(
+    "server-side apply: a map given up while its applied fields stay is kept (as kube-apiserver 1.32)") {
+  // What client-go's csaupgrade leaves: an Update entry's fields, "." of data included, moved
+  // into an Apply entry. The next apply sets data.x only: the real server keeps data with x (its
+  // addBackOwnedItems), and removes data.y, which nobody owns now.
+  Cluster c;
+  REQUIRE(
+      c.post(
+           "/api/v1/namespaces/default/configmaps",
+           R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"shared"},"data":{"x":"1","y":"2"}})")
+          .status == 201);
+  std::string rv(c.get(k_shared).json().string_at({"metadata", "resourceVersion"}));
+  Reply adopted = c.patch(
+      k_shared,
+      R"([{"op":"test","path":"/metadata/resourceVersion","value":")" + rv +
+          R"("},{"op":"replace","path":"/metadata/managedFields","value":[{"manager":"ktape","operation":"Apply","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{".":{},"f:x":{},"f:y":{}}}}]}])",
+      "application/json-patch+json");
+  REQUIRE(adopted.status == 200);
+  Reply applied =
+      c.patch(k_shared + "?fieldManager=ktape&force=true",
+              R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"shared"},"data":{"x":"3"}})",
+              "application/apply-patch+yaml");
+  REQUIRE(applied.status == 200);
+  Value cm = applied.json();
+  CHECK(cm.string_at({"data", "x"}) == "3");
+  CHECK_FALSE(cm.at({"data", "y"}));
+  Value entry = entry_of(cm, "ktape", "Apply");
+  REQUIRE(entry.is_object());
+  CHECK(*entry.find("fieldsV1") == formats::parse_json(R"({"f:data":{"f:x":{}}})").value());
+}
+
 TEST_CASE("managedFields: an Update takes changed fields; status writes; the User-Agent names the manager") {
   Cluster c;
   REQUIRE(
