@@ -324,8 +324,8 @@ class DocumentPipe {
  private:
   // Items handed over at a time (fewer lock round trips), and batches queued at most: memory
   // stays at a few hundred documents.
-  static constexpr std::size_t k_batch = 128;
-  static constexpr std::size_t k_pipe_depth = 2;
+  static constexpr std::size_t k_batch = 64;
+  static constexpr std::size_t k_pipe_depth = 4;
 
   void produce() {
     bool more = true;
