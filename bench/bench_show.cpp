@@ -2,12 +2,15 @@
 // (README: Performance: show and verify). The target: both read at >= 80% of the reader's MB/s.
 //   build/bench/bench_show
 // KTAPE_BENCH_SHOW_OBJECTS (4000) snapshot Pods and KTAPE_BENCH_SHOW_EVENTS (40000) events; smaller
-// sizes make a profile (valgrind --tool=callgrind) quick. Beside the MB/s (wall time), each read's
-// CPU seconds over all its threads: on a loaded machine they say more than the wall time.
+// sizes make a profile (valgrind --tool=callgrind) quick, and KTAPE_BENCH_SHOW_ONLY=reader|show|verify
+// runs only that read (a profile of one; the other figures are then 0). Beside the MB/s (wall time), each
+// read's CPU seconds over all its threads: on a loaded machine they say more than the wall time.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <string>
 
 #include "bench/server_process.hpp"
 #include "formats/json.hpp"
@@ -97,8 +100,13 @@ void BM_ShowVerifyVsReader(benchmark::State& state) {
   double bytes = 0, reader_s = 0, show_s = 0, verify_s = 0;
   double reader_cpu = 0, show_cpu = 0, verify_cpu = 0;
   std::size_t documents = 0;
+  const char* only_env = std::getenv("KTAPE_BENCH_SHOW_ONLY");
+  std::string only = only_env != nullptr ? only_env : "";
+  auto timed = [&](const char* name, double& cpu_s, const std::function<void()>& run) {
+    return only.empty() || only == name ? seconds_of(cpu_s, run) : 0.0;
+  };
   for (auto _ : state) {
-    reader_s += seconds_of(reader_cpu, [&] {
+    reader_s += timed("reader", reader_cpu, [&] {
       auto reader = formats::DocumentReader::open(path);
       if (!reader) std::abort();
       while (true) {
@@ -108,12 +116,12 @@ void BM_ShowVerifyVsReader(benchmark::State& state) {
       }
       bytes = static_cast<double>(reader->raw_bytes_read());
     });
-    show_s += seconds_of(show_cpu, [&] {
+    show_s += timed("show", show_cpu, [&] {
       auto s = store::summarize_recording(path);
       if (!s || s->error) std::abort();
       benchmark::DoNotOptimize(s->events);
     });
-    verify_s += seconds_of(verify_cpu, [&] {
+    verify_s += timed("verify", verify_cpu, [&] {
       auto r = store::verify_recording(path);
       if (!r.ok() || !r.findings.empty()) state.SkipWithError("verify found problems");
     });

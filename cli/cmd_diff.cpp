@@ -137,7 +137,9 @@ void add_diff(CLI::App& app) {
       ->expected(1, 2);
   add_target_flags(*cmd, f->target);
   add_selection_flags(*cmd, f->selection);
-  cmd->add_flag("--raw", f->raw, "Also print a unified diff of each object's YAML (Secret values masked)");
+  cmd->add_flag(
+      "--raw,--raw-diff", f->raw,
+      "Also print a unified diff of each object's YAML (Secret values masked; --raw-diff: Sveltos's name)");
   cmd->add_flag("--ignore-status", f->ignore_status, "Leave .status out of the comparison");
   cmd->add_option(
       "--ignore-field", f->ignore_fields,

@@ -174,7 +174,11 @@ Result<Array> merge_keyed_list(const Array& original, const Array& patch, Schema
   auto plain = split_special_elements(list, patch, key, replace, path);
   if (!plain) return fail(plain.error());
   if (replace) return std::move(*plain);
-  const Array server_order = list;
+  // The server's order is the original's unless "$patch: delete" elements removed some: a copy
+  // only then.
+  const bool deleted = list.size() != original.size();
+  const Array deleted_order = deleted ? list : Array{};
+  const Array& server_order = deleted ? deleted_order : original;
   for (const Value& p : *plain) {
     const Value& id = *p.find(key);
     auto it =
@@ -242,8 +246,8 @@ Result<void> check_order_matches(const Array& patch_list, const Array& order, st
 Result<bool> merge_ordered_list(Value& target, const Value& patch, const std::string& field,
                                 const Value& order, Schema schema, const std::string& path) {
   const std::string where = child_path(path, field);
-  if (auto ok = check_string_list(order, std::string(k_set_order_prefix) + field, where); !ok)
-    return fail(ok.error());
+  if (!order.is_array())  // check_string_list's error, without building the name when it is a list
+    return fail(patch_error(where, std::string(k_set_order_prefix) + field + " must be a list"));
   const FieldMeta* meta = schema.field(field);
   const Value* patch_list = patch.find(field);
   if (meta == nullptr || !meta->merge || (patch_list != nullptr && !patch_list->is_array())) return false;
@@ -257,8 +261,10 @@ Result<bool> merge_ordered_list(Value& target, const Value& patch, const std::st
                      (!order.as_array().empty() && order.as_array().front().is_object());
   const std::string_view key = keyed ? std::string_view(meta->merge_key) : std::string_view();
   if (auto ok = check_order_matches(changes, order.as_array(), key, where); !ok) return fail(ok.error());
-  Array merged = original;
-  if (!changes.empty()) {
+  Array merged;
+  if (changes.empty()) {
+    merged = original;
+  } else {
     auto list = merge_list(original, changes, schema.element_at(field), *meta, Nulls::keep, where);
     if (!list) return fail(list.error());
     merged = std::move(*list);

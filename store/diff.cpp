@@ -1,6 +1,8 @@
 #include "store/diff.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <thread>
 
 #include "formats/yaml.hpp"
 #include "store/unified_diff.hpp"
@@ -130,6 +132,35 @@ void mask_secret(Value& before, Value& after) {
   }
 }
 
+// diff_states over the key ranges [x, x_end) of a and [y, y_end) of b, appended to `out`, taking
+// the objects out of the maps (see diff_states_moving).
+void diff_ranges(ObjectMap::iterator x, ObjectMap::iterator x_end, ObjectMap::iterator y,
+                 ObjectMap::iterator y_end, std::vector<DiffEntry>& out) {
+  while (x != x_end || y != y_end) {
+    if (y == y_end || (x != x_end && x->first < y->first)) {
+      out.push_back(entry_of(x->first, DiffAction::removed));
+      out.back().before = std::move(x->second);
+      x->second = Value();
+      ++x;
+    } else if (x == x_end || y->first < x->first) {
+      out.push_back(entry_of(y->first, DiffAction::added));
+      out.back().after = std::move(y->second);
+      y->second = Value();
+      ++y;
+    } else {
+      if (x->second != y->second) {
+        out.push_back(entry_of(x->first, DiffAction::modified));
+        out.back().fields = changed_fields(x->second, y->second);
+        out.back().before = std::move(x->second);
+        out.back().after = std::move(y->second);
+      }
+      x->second = Value();
+      y->second = Value();
+      ++x, ++y;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view action_name(DiffAction action) {
@@ -178,6 +209,19 @@ std::vector<DiffEntry> diff_states(const ObjectMap& a, const ObjectMap& b) {
     }
   }
   return out;
+}
+
+std::vector<DiffEntry> diff_states_moving(ObjectMap& a, ObjectMap& b) {
+  // The split: the middle key of a, and where it would stand in b.
+  auto a_middle = std::next(a.begin(), static_cast<std::ptrdiff_t>(a.size() / 2));
+  auto b_middle = a_middle == a.end() ? b.end() : b.lower_bound(a_middle->first);
+  std::vector<DiffEntry> first, second;
+  {
+    std::jthread first_half([&] { diff_ranges(a.begin(), a_middle, b.begin(), b_middle, first); });
+    diff_ranges(a_middle, a.end(), b_middle, b.end(), second);
+  }
+  first.insert(first.end(), std::make_move_iterator(second.begin()), std::make_move_iterator(second.end()));
+  return first;
 }
 
 std::string format_raw_diff(const DiffEntry& entry, const std::string& a_label, const std::string& b_label) {

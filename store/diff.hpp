@@ -59,6 +59,12 @@ void normalize_for_diff(formats::Value& object, const DiffOptions& options);
 // The differences between two normalised states, in key order. Pure.
 std::vector<DiffEntry> diff_states(const ObjectMap& a, const ObjectMap& b);
 
+// diff_states for states no longer needed after it: the same entries in the same order, but every
+// object is freed as soon as it is compared (while it is still in the cache), a differing one is
+// moved into its entry instead of copied, and the two halves of the key range are compared on two
+// threads (this one and one joined here). `a` and `b` keep their keys, each with a null value.
+std::vector<DiffEntry> diff_states_moving(ObjectMap& a, ObjectMap& b);
+
 // Reads both sides, normalises and selects their objects, and compares them. Errors: a recording
 // that cannot be read or replayed into a state (naming file, document and line), a live cluster
 // that cannot be listed, a --resource that names nothing on either side, a malformed -l.

@@ -51,13 +51,13 @@ Result<void> RecordedState::apply(RecordingEntry&& entry) {
     const auto& resource = plural_of(api_version, o.string_at({"kind"}));
     auto k =
         key(api_version, resource, o.string_at({"metadata", "namespace"}), o.string_at({"metadata", "name"}));
-    m_objects[k] = std::move(o);
+    m_objects.insert_or_assign(std::move(k), std::move(o));
     return {};
   }
   if (entry.event.method == Method::create) {
     const ResourcePatch& ev = entry.event;
     auto k = key(ev.resource.api_version(), ev.resource.resource, ev.namespace_name, ev.name);
-    m_objects[k] = std::move(entry.event.template_value);
+    m_objects.insert_or_assign(std::move(k), std::move(entry.event.template_value));
     return {};
   }
   return apply(static_cast<const RecordingEntry&>(entry));

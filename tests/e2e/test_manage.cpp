@@ -82,6 +82,8 @@ TEST_CASE("ls, diff and cut on a recording of the workload, and diff against the
   CHECK(changed.out.find("namespaces   -           default       modified   changed: metadata.labels") !=
         std::string::npos);
   CHECK(changed.out.find("+    touched: \"yes\"") != std::string::npos);
+  // Sveltos's name for the flag prints the same.
+  CHECK(home.ktape("diff " + rec + " --cluster m --raw-diff").out == changed.out);
   auto only_ns = home.ktape("diff " + rec + " --cluster m --resource namespaces -o json");
   CHECK(only_ns.code == 1);
   CHECK(json_of(only_ns).size() == 1);

@@ -90,6 +90,41 @@ TEST_CASE("diff_states: added, removed, modified with the changed fields, in key
   CHECK(diff_states(a, a).empty());
 }
 
+TEST_CASE("diff_states_moving: the entries of diff_states, whatever the sizes and where the halves split") {
+  // Objects i of a and b: only in a (i % 7 == 0), only in b (i % 5 == 0), else in both, differing
+  // when i % 3 == 0; for sizes that put the split before, in and after runs of each.
+  auto object = [](std::size_t i, int version) {
+    return *parse_json(R"({"metadata":{"name":"o)" + std::to_string(i) + R"("},"data":{"v":")" +
+                       std::to_string(version) + R"("}})");
+  };
+  for (std::size_t n : {0, 1, 2, 3, 10, 101}) {
+    CAPTURE(n);
+    ObjectMap a, b;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string key = "v1|configmaps|ns|o" + std::to_string(i);
+      if (i % 5 != 0) a[key] = object(i, 1);
+      if (i % 7 != 0) b[key] = object(i, i % 3 == 0 ? 2 : 1);
+    }
+    auto expected = diff_states(a, b);
+    auto a_keys = a.size(), b_keys = b.size();
+    auto moved = diff_states_moving(a, b);
+    REQUIRE(moved.size() == expected.size());
+    for (std::size_t i = 0; i < moved.size(); ++i) {
+      CHECK(moved[i].name == expected[i].name);
+      CHECK(moved[i].action == expected[i].action);
+      CHECK(moved[i].fields == expected[i].fields);
+      CHECK(moved[i].before == expected[i].before);
+      CHECK(moved[i].after == expected[i].after);
+    }
+    CHECK(summary(moved) == summary(expected));
+    // The maps keep their keys; every object has been taken out of them.
+    CHECK(a.size() == a_keys);
+    CHECK(b.size() == b_keys);
+    for (const auto* side : {&a, &b})
+      for (const auto& [key, value] : *side) CHECK(value.is_null());
+  }
+}
+
 TEST_CASE("diff_sides: two recordings, FILE@D states, selection, and errors naming the document") {
   TempDir dir("ktape-store-diff");
   auto path = dir.file("rec.yaml");
